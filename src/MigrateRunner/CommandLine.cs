@@ -1,0 +1,79 @@
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Runner;
+
+/// <summary>MigrateRunner's arguments: a verb (default `up`, as the seed's job runs it) and options over the environment.</summary>
+internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool Json, string? DevDatabase, bool Help, bool Version)
+{
+    public static readonly string[] Verbs = ["up", "status", "verify"];
+
+    public const string Usage = """
+        Usage: MigrateRunner [up|status|verify] [options]
+
+          up        apply pending migrations (the default when no verb is given)
+          status    list every migration: Applied, Pending, Modified, Missing, OutOfOrder
+          verify    apply every migration to a throwaway database, print the status, clean up
+
+        Options (environment settings in brackets):
+          --migrations-dir <path>     migrations folder [MIGRATIONS_DIR, default /app/ops/migrations]
+          --connection <string>       Npgsql connection string or postgres:// URI [DB_CONN]
+          --json                      one JSON object per line, ending with a "result" line [SCHEMAMIGRATE_OUTPUT=json]
+          --to <id>                   stop after this migration (a full file name)
+          --strict                    fail before applying when an applied file was modified or a pending one is out of order [SCHEMAMIGRATE_STRICT]
+          --lock-wait <duration>      how long to wait for another runner's lock, default 2min [SCHEMAMIGRATE_LOCK_WAIT]
+          --lock-timeout <duration>   lock_timeout for migration statements, default 5s, 0 disables [SCHEMAMIGRATE_LOCK_TIMEOUT]
+          --statement-timeout <dur>   statement_timeout for migration statements, default none [SCHEMAMIGRATE_STATEMENT_TIMEOUT]
+          --auth <password|entra>     password from the connection string, or an Entra ID token [SCHEMAMIGRATE_AUTH]
+          --dev-database <string>     verify: create and drop a scratch database on this server instead of a throwaway cluster
+          --help, --version
+
+        Durations: 500ms, 5s, 2min, 1h. Exit code 0 is success; every failure has a reason code and its own exit code.
+        Prefer DB_CONN over --connection: command lines are visible to other processes.
+        """;
+
+    public static CommandLine Parse(string[] args, System.Collections.IDictionary environment)
+    {
+        var settings = MigrationSettings.FromEnvironment(environment);
+        var json = string.Equals(environment["SCHEMAMIGRATE_OUTPUT"] as string, "json", StringComparison.OrdinalIgnoreCase);
+        string? verb = null, devDatabase = null;
+        bool help = false, version = false;
+
+        for (int i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw Invalid($"{arg} needs a value");
+                return args[++i];
+            }
+            switch (arg)
+            {
+                case "--help" or "-h" or "-?": help = true; break;
+                case "--version": version = true; break;
+                case "--json": json = true; break;
+                case "--strict": settings = settings with { Strict = true }; break;
+                case "--migrations-dir": settings = settings with { MigrationsDirectory = Value() }; break;
+                case "--connection": settings = settings with { ConnectionString = Value() }; break;
+                case "--to": settings = settings with { TargetId = Value() }; break;
+                case "--lock-wait": settings = settings with { LockWait = MigrationSettings.ParseDuration(Value(), arg) }; break;
+                case "--lock-timeout": settings = settings with { LockTimeout = MigrationSettings.ParseDuration(Value(), arg) }; break;
+                case "--statement-timeout": settings = settings with { StatementTimeout = MigrationSettings.ParseDuration(Value(), arg) }; break;
+                case "--auth": settings = settings with { Auth = MigrationSettings.ParseAuth(Value(), arg) }; break;
+                case "--dev-database": devDatabase = Value(); break;
+                default:
+                    if (arg.StartsWith('-')) throw Invalid($"unknown option {arg}; run MigrateRunner --help for the list");
+                    if (verb is not null) throw Invalid($"unexpected argument '{arg}' after the verb '{verb}'");
+                    if (!Verbs.Contains(arg)) throw Invalid($"unknown verb '{arg}'; use one of: {string.Join(", ", Verbs)}");
+                    verb = arg;
+                    break;
+            }
+        }
+        verb ??= "up";
+        if (devDatabase is not null && verb != "verify") throw Invalid("--dev-database applies to verify only");
+        return new CommandLine(verb, settings, json, devDatabase, help, version);
+    }
+
+    private static MigrationException Invalid(string message) => new(ReasonCodes.InvalidArgument, message);
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
+
+namespace SchemaMigrate.Runner;
+
+/// <summary>Where MigrateRunner reports a run: lines for people, or --json lines for machines.</summary>
+internal interface IRunnerOutput : IMigrationListener
+{
+    void Note(string message);
+    void Status(StatusReport report);
+    /// <summary>Writes the outcome and returns the exit code.</summary>
+    int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts);
+}
+
+internal sealed class JsonOutput(TextWriter stdout) : IRunnerOutput
+{
+    public void OnEvent(MigrationEvent e) => stdout.WriteLine(RunnerJson.Event(e));
+
+    public void Note(string message) { }
+
+    public void Status(StatusReport report)
+    {
+        foreach (var m in report.Migrations) stdout.WriteLine(RunnerJson.Status(m));
+    }
+
+    public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
+    {
+        stdout.WriteLine(RunnerJson.Result(command, failure, elapsed, counts));
+        return failure?.Reason.ExitCode ?? 0;
+    }
+}
+
+/// <summary>
+/// Human output, one line per event so it reads well in container logs. The last line is always
+/// `result: succeeded ...` or `result: failed reasonCode=CODE ...`; errors also go to stderr as `error CODE: ...`.
+/// </summary>
+internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunnerOutput
+{
+    public void OnEvent(MigrationEvent e)
+    {
+        switch (e)
+        {
+            case RunStarted s:
+                Out($"{s.Command}: {s.MigrationsDirectory} -> {s.Database}");
+                Out($"journal {s.Journal}: {s.Applied} applied, {s.Pending} pending of {s.Files} files");
+                if (s.Pending == 0) Out("nothing to apply");
+                break;
+            case MigrationStarting s:
+                Out($"applying {s.Id} ({s.Index}/{s.Total}){(s.Directives.Count > 0 ? " [" + string.Join(", ", s.Directives) + "]" : "")}");
+                break;
+            case MigrationApplied s:
+                Out($"applied  {s.Id} in {Ms(s.Elapsed)} ({s.Statements} statement{(s.Statements == 1 ? "" : "s")})");
+                break;
+            case MigrationSkipped s:
+                Out($"skipped  {s.Id}: {s.Reason}");
+                break;
+            case MigrationFailed s:
+                Out($"failed   {s.Id}");
+                break;
+            case MigrationWarning s:
+                Err($"warning {s.Kind}: {s.Message}");
+                break;
+        }
+    }
+
+    public void Note(string message) => Out(message);
+
+    public void Status(StatusReport report)
+    {
+        Out($"status: {report.MigrationsDirectory} -> {report.Database}");
+        Out(report.Journal is null ? "journal: not created yet (nothing applied)" : $"journal: {report.Journal}");
+        if (report.Migrations.Count == 0) { Out("no migrations"); return; }
+        var width = Math.Max(2, report.Migrations.Max(m => m.Id.Length));
+        Out($"{"State",-11} {"Id".PadRight(width)}  {"Applied at (UTC)",-19}  Checksum");
+        foreach (var m in report.Migrations)
+        {
+            var at = m.AppliedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
+            var checksum = (m.Checksum ?? m.AppliedChecksum ?? "")[..Math.Min(12, (m.Checksum ?? m.AppliedChecksum ?? "").Length)];
+            var directives = m.Directives.Count > 0 ? "  [" + string.Join(", ", m.Directives) + "]" : "";
+            Out($"{m.State,-11} {m.Id.PadRight(width)}  {at,-19}  {checksum}{directives}");
+        }
+        foreach (var m in report.Migrations)
+            foreach (var w in m.Warnings) Out($"  {m.State}: {w}");
+        Out(string.Join(", ", report.Migrations.GroupBy(m => m.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}")));
+    }
+
+    public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
+    {
+        var numbers = string.Join(" ", counts.Select(c => $"{c.Key}={c.Value}"));
+        if (failure is null)
+        {
+            Out($"result: succeeded {numbers} elapsed={Ms(elapsed)}".Replace("  ", " "));
+            return 0;
+        }
+        Err($"error {failure.ReasonCode}: {failure.Message}");
+        if (failure.Statement is { } statement) Err($"  statement: {FirstLines(statement)}");
+        if (failure.Detail is { } detail) Err($"  detail: {detail}");
+        if (failure.Hint is { } hint) Err($"  hint: {hint}");
+        if (failure.Where is { } where) Err($"  where: {where}");
+        Err($"  next step: {failure.Action}");
+        var location = failure.Location is { } loc ? $" at={loc}" : "";
+        var sqlState = failure.SqlState is { } st ? $" sqlstate={st}" : "";
+        Out($"result: failed reasonCode={failure.ReasonCode} exitCode={failure.Reason.ExitCode}{location}{sqlState} {numbers} elapsed={Ms(elapsed)}".Replace("  ", " "));
+        return failure.Reason.ExitCode;
+    }
+
+    private static string FirstLines(string text)
+    {
+        var lines = text.Split('\n');
+        return lines.Length <= 3 ? text.Replace("\n", "\n             ") : string.Join("\n             ", lines.Take(3)) + " ...";
+    }
+
+    private static string Ms(TimeSpan t) => t.TotalMilliseconds < 10_000 ? $"{(long)t.TotalMilliseconds}ms" : $"{t.TotalSeconds:0.0}s";
+
+    private void Out(string line) => stdout.WriteLine(Redactor.Redact(line));
+
+    private void Err(string line) => stderr.WriteLine(Redactor.Redact(line));
+}

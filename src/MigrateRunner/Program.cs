@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
+using SchemaMigrate.Runner;
+
+var stdout = Console.Out;
+var stderr = Console.Error;
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+// ACA stops a job replica with SIGTERM: roll the migration in flight back instead of dying mid-statement.
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
+
+return await Run(args);
+
+async Task<int> Run(string[] arguments)
+{
+    var clock = Stopwatch.StartNew();
+    IRunnerOutput output = arguments.Contains("--json") || string.Equals(Environment.GetEnvironmentVariable("SCHEMAMIGRATE_OUTPUT"), "json", StringComparison.OrdinalIgnoreCase)
+        ? new JsonOutput(stdout)
+        : new TextOutput(stdout, stderr);
+    var verb = "up";
+    try
+    {
+        var command = CommandLine.Parse(arguments, Environment.GetEnvironmentVariables());
+        verb = command.Verb;
+        if (command.Help) { stdout.WriteLine(CommandLine.Usage); return 0; }
+        if (command.Version) { stdout.WriteLine($"MigrateRunner {typeof(Migrator).Assembly.GetName().Version?.ToString(3)}"); return 0; }
+
+        switch (command.Verb)
+        {
+            case "status":
+            {
+                var report = await new Migrator(command.Settings).StatusAsync(cancel.Token);
+                output.Status(report);
+                output.Result("status", null, clock.Elapsed, StatusCounts(report));
+                return 0;
+            }
+            case "verify":
+            {
+                output.Note($"verify: applying every migration in {Path.GetFullPath(command.Settings.MigrationsDirectory)} to a scratch database");
+                var result = await Verifier.RunAsync(command.Settings, command.DevDatabase, output, cancel.Token);
+                if (result.Status is { } report) output.Status(report);
+                output.Note($"verify: scratch database on {result.Server} removed");
+                return output.Result("verify", result.Apply.Failure, clock.Elapsed, ApplyCounts(result.Apply));
+            }
+            default:
+            {
+                var result = await new Migrator(command.Settings).UpAsync(output, cancel.Token);
+                return output.Result("up", result.Failure, clock.Elapsed, ApplyCounts(result));
+            }
+        }
+    }
+    catch (MigrationException e)
+    {
+        return output.Result(verb, e.Failure, clock.Elapsed, []);
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        return output.Result(verb, new Failure { Reason = ReasonCodes.Cancelled, Message = "cancelled before any migration started" }, clock.Elapsed, []);
+    }
+    catch (Exception e)
+    {
+        if (Environment.GetEnvironmentVariable("SCHEMAMIGRATE_DEBUG") == "1") stderr.WriteLine(Redactor.Redact(e.ToString()));
+        var failure = new Failure { Reason = ReasonCodes.UnexpectedError, Message = Redactor.Redact($"{e.GetType().Name}: {e.Message}") };
+        return output.Result(verb, failure, clock.Elapsed, []);
+    }
+}
+
+static KeyValuePair<string, int>[] ApplyCounts(ApplyResult r) =>
+    [new("applied", r.Applied.Count), new("alreadyApplied", r.AlreadyApplied), new("pending", r.Pending)];
+
+static KeyValuePair<string, int>[] StatusCounts(StatusReport r) =>
+    Enum.GetValues<MigrationState>()
+        .Select(s => new KeyValuePair<string, int>(char.ToLowerInvariant(s.ToString()[0]) + s.ToString()[1..], r.Migrations.Count(m => m.State == s)))
+        .ToArray();

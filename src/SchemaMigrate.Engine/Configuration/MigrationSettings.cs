@@ -1,0 +1,75 @@
+using System.Collections;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Configuration;
+
+public enum AuthMode
+{
+    /// <summary>The password in the connection string (or credential), as the seed's runner does.</summary>
+    Password,
+    /// <summary>An Entra ID access token for Azure Database for PostgreSQL, used as the password.</summary>
+    Entra,
+}
+
+/// <summary>
+/// Everything an apply, status or verify run needs. Built from the environment (the container job's contract)
+/// and then overridden by command-line options or cmdlet parameters.
+/// </summary>
+public sealed record MigrationSettings
+{
+    public const string DefaultMigrationsDirectory = "/app/ops/migrations";
+
+    /// <summary>Npgsql connection string or postgres:// URI (DB_CONN).</summary>
+    public string? ConnectionString { get; init; }
+    public string MigrationsDirectory { get; init; } = DefaultMigrationsDirectory;
+    /// <summary>Overrides the connection string's user and password (a PSCredential).</summary>
+    public string? Username { get; init; }
+    public string? Password { get; init; }
+    public AuthMode Auth { get; init; } = AuthMode.Password;
+    /// <summary>Stop after this migration id (--to).</summary>
+    public string? TargetId { get; init; }
+    /// <summary>Fail before anything runs when an applied file was modified or a pending one is out of order.</summary>
+    public bool Strict { get; init; }
+    /// <summary>How long to wait for another runner's migration lock.</summary>
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>lock_timeout for migration statements; zero disables it.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How many times a transactional migration that hit lock_timeout is retried.</summary>
+    public int LockRetries { get; init; } = 3;
+    /// <summary>statement_timeout for migration statements; zero leaves the server's setting.</summary>
+    public TimeSpan StatementTimeout { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Reads DB_CONN, MIGRATIONS_DIR and the SCHEMAMIGRATE_ settings.</summary>
+    public static MigrationSettings FromEnvironment(IDictionary? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables();
+        string? Get(string name) => environment[name] is string s && s.Length > 0 ? s : null;
+        var settings = new MigrationSettings
+        {
+            ConnectionString = Get("DB_CONN"),
+            MigrationsDirectory = Get("MIGRATIONS_DIR") ?? DefaultMigrationsDirectory,
+        };
+        if (Get("SCHEMAMIGRATE_AUTH") is { } auth) settings = settings with { Auth = ParseAuth(auth, "SCHEMAMIGRATE_AUTH") };
+        if (Get("SCHEMAMIGRATE_LOCK_WAIT") is { } wait) settings = settings with { LockWait = ParseDuration(wait, "SCHEMAMIGRATE_LOCK_WAIT") };
+        if (Get("SCHEMAMIGRATE_LOCK_TIMEOUT") is { } lt) settings = settings with { LockTimeout = ParseDuration(lt, "SCHEMAMIGRATE_LOCK_TIMEOUT") };
+        if (Get("SCHEMAMIGRATE_STATEMENT_TIMEOUT") is { } st) settings = settings with { StatementTimeout = ParseDuration(st, "SCHEMAMIGRATE_STATEMENT_TIMEOUT") };
+        if (Get("SCHEMAMIGRATE_STRICT") is { } strict) settings = settings with { Strict = ParseBool(strict, "SCHEMAMIGRATE_STRICT") };
+        return settings;
+    }
+
+    public static TimeSpan ParseDuration(string text, string source) =>
+        Durations.TryParse(text, out var value) ? value
+            : throw new MigrationException(ReasonCodes.InvalidArgument,
+                $"{source}: '{text}' is not a duration; use a number with ms, s, min or h (e.g. 5s, 500ms, 2min), or 0 to disable.");
+
+    public static AuthMode ParseAuth(string text, string source) =>
+        Enum.TryParse<AuthMode>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
+            : throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not an auth mode; use password or entra.");
+
+    private static bool ParseBool(string text, string source) => text.Trim().ToLowerInvariant() switch
+    {
+        "1" or "true" or "yes" => true,
+        "0" or "false" or "no" => false,
+        _ => throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not a boolean; use true or false."),
+    };
+}

@@ -1,0 +1,102 @@
+using Npgsql;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Database;
+
+/// <summary>Turns DB_CONN (an Npgsql connection string or a postgres:// URI) into Npgsql's builder.</summary>
+internal static class ConnectionStrings
+{
+    public static NpgsqlConnectionStringBuilder Parse(string? value, string source = "DB_CONN")
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            throw new MigrationException(ReasonCodes.InvalidArgument,
+                $"{source} is not set: set it to an Npgsql connection string or a postgres:// URI (or pass --connection / -ConnectionString).");
+        value = value.Trim();
+        try
+        {
+            var builder = value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+                          || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+                ? FromUri(value, source)
+                : new NpgsqlConnectionStringBuilder(value);
+            Redactor.Register(builder.Password);
+            return builder;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
+        {
+            Redactor.Register(TryPassword(value));
+            throw new MigrationException(ReasonCodes.InvalidArgument, $"{source} is not a valid connection string: {Redactor.Redact(e.Message)}");
+        }
+    }
+
+    /// <summary>Host, port, database and user: what may be shown of a target. Never the password.</summary>
+    public static string Describe(NpgsqlConnectionStringBuilder b) =>
+        $"{b.Host}:{(b.Port == 0 ? 5432 : b.Port)}/{b.Database ?? b.Username} as {b.Username ?? "(default user)"}";
+
+    // libpq URI: postgres://user:password@host1:port1,host2:port2/dbname?param=value&...
+    private static NpgsqlConnectionStringBuilder FromUri(string uri, string source)
+    {
+        var rest = uri[(uri.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        string? query = null;
+        int q = rest.IndexOf('?');
+        if (q >= 0) { query = rest[(q + 1)..]; rest = rest[..q]; }
+
+        var b = new NpgsqlConnectionStringBuilder();
+        int at = rest.LastIndexOf('@');
+        if (at >= 0)
+        {
+            var userInfo = rest[..at];
+            rest = rest[(at + 1)..];
+            int colon = userInfo.IndexOf(':');
+            b.Username = Uri.UnescapeDataString(colon >= 0 ? userInfo[..colon] : userInfo);
+            if (colon >= 0)
+            {
+                b.Password = Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+                Redactor.Register(b.Password);
+            }
+        }
+
+        int slash = rest.IndexOf('/');
+        var hosts = slash >= 0 ? rest[..slash] : rest;
+        if (slash >= 0 && slash + 1 < rest.Length) b.Database = Uri.UnescapeDataString(rest[(slash + 1)..]);
+        if (hosts.Length > 0) b.Host = Uri.UnescapeDataString(hosts);
+
+        foreach (var pair in (query ?? "").Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = pair.IndexOf('=');
+            var key = Uri.UnescapeDataString(eq >= 0 ? pair[..eq] : pair);
+            var val = eq >= 0 ? Uri.UnescapeDataString(pair[(eq + 1)..]) : "";
+            switch (key)
+            {
+                case "sslmode": b.SslMode = Enum.Parse<SslMode>(val.Replace("-", ""), ignoreCase: true); break;
+                case "sslrootcert": b.RootCertificate = val; break;
+                case "sslcert": b.SslCertificate = val; break;
+                case "sslkey": b.SslKey = val; break;
+                case "application_name": b.ApplicationName = val; break;
+                case "connect_timeout": b.Timeout = int.Parse(val); break;
+                case "target_session_attrs": b.TargetSessionAttributes = val; break;
+                case "options": b.Options = val; break;
+                case "user": b.Username = val; break;
+                case "password": b.Password = val; Redactor.Register(val); break;
+                case "dbname": b.Database = val; break;
+                case "host": b.Host = val; break;
+                case "port": b.Port = int.Parse(val); break;
+                default:
+                    throw new MigrationException(ReasonCodes.InvalidArgument,
+                        $"{source}: URI parameter '{key}' is not supported; use sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, target_session_attrs, options, or an Npgsql connection string.");
+            }
+        }
+        // A single host:port in the URI; Npgsql's Host also accepts host1:port1,host2:port2 as is.
+        if (b.Host is { } h && !h.Contains(',') && h.LastIndexOf(':') is var c and > 0 && !h.StartsWith('[') && int.TryParse(h[(c + 1)..], out var port))
+        {
+            b.Host = h[..c];
+            b.Port = port;
+        }
+        return b;
+    }
+
+    private static string? TryPassword(string value)
+    {
+        try { return new NpgsqlConnectionStringBuilder(value).Password; }
+        catch (ArgumentException) { return null; }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Npgsql;
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Database;
+
+/// <summary>
+/// The database a run works on: one data source per run, connections opened through it, and every
+/// connect-phase failure translated into its reason code. Npgsql never appears in the public surface.
+/// </summary>
+public sealed class DatabaseTarget : IAsyncDisposable
+{
+    public const string DefaultApplicationName = "SchemaMigrate";
+    private readonly NpgsqlDataSource _dataSource;
+
+    private DatabaseTarget(NpgsqlDataSource dataSource, string description)
+    {
+        _dataSource = dataSource;
+        Description = description;
+    }
+
+    /// <summary>host:port/database as user; safe to print.</summary>
+    public string Description { get; }
+
+    public static DatabaseTarget Create(MigrationSettings settings, string source = "DB_CONN")
+    {
+        var builder = ConnectionStrings.Parse(settings.ConnectionString, source);
+        if (settings.Username is not null) builder.Username = settings.Username;
+        if (settings.Password is not null) builder.Password = settings.Password;
+        Redactor.Register(builder.Password);
+
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = DefaultApplicationName;
+        builder.IncludeErrorDetail = true;
+        // Migrations may run for a long time; statement_timeout bounds them, not the client.
+        builder.CommandTimeout = 0;
+        if (builder.TcpKeepAliveTime == 0)
+        {
+            builder.TcpKeepAlive = true;
+            builder.TcpKeepAliveTime = 30;
+            builder.TcpKeepAliveInterval = 10;
+        }
+        if (settings.Auth == AuthMode.Entra)
+            throw new MigrationException(ReasonCodes.InvalidArgument, "--auth entra is not available in this build.");
+
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        return new DatabaseTarget(dataSource, ConnectionStrings.Describe(builder));
+    }
+
+    internal async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(ct);
+        }
+        catch (Exception e) when (TranslateConnectFailure(e, Description) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary>Maps a failure to open a session to DB_AUTH_FAILED, DB_UNREACHABLE or DB_CONNECTION_FAILED.</summary>
+    internal static MigrationException? TranslateConnectFailure(Exception e, string target)
+    {
+        if (e is OperationCanceledException) return null;
+        if (e is PostgresException pg)
+        {
+            var reason = pg.SqlState is "28P01" or "28000" ? ReasonCodes.DbAuthFailed : ReasonCodes.DbConnectionFailed;
+            return new MigrationException(new Failure
+            {
+                Reason = reason,
+                Message = Redactor.Redact($"{pg.MessageText} ({pg.SqlState}) connecting to {target}"),
+                SqlState = pg.SqlState,
+                Detail = Redactor.RedactOptional(pg.Detail),
+                Hint = Redactor.RedactOptional(pg.Hint),
+            }, e);
+        }
+        if (e is NpgsqlException or SocketException or TimeoutException or IOException or AuthenticationException)
+        {
+            var root = e;
+            while (root.InnerException is not null && root is not SocketException) root = root.InnerException;
+            var message = Redactor.Redact(e.InnerException is null ? e.Message : $"{e.Message} ({root.Message})");
+            var reason =
+                message.Contains("password", StringComparison.OrdinalIgnoreCase) ? ReasonCodes.DbAuthFailed :
+                root is AuthenticationException || e is AuthenticationException ? ReasonCodes.DbConnectionFailed :
+                ReasonCodes.DbUnreachable;
+            return new MigrationException(reason, $"{message} connecting to {target}", e);
+        }
+        return null;
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,40 @@
+namespace SchemaMigrate.Engine.Diagnostics;
+
+/// <summary>
+/// Why an operation failed, in the shape every surface shares: the runner's result line, the cmdlets'
+/// ErrorRecord and the artifacts. Every text field has already been through <see cref="Redactor"/>.
+/// </summary>
+public sealed record Failure
+{
+    public required ReasonCode Reason { get; init; }
+    public required string Message { get; init; }
+    public string? File { get; init; }
+    public int? Line { get; init; }
+    public string? SqlState { get; init; }
+    public string? Detail { get; init; }
+    public string? Hint { get; init; }
+    /// <summary>PostgreSQL's context line, e.g. the PL/pgSQL function and line that raised.</summary>
+    public string? Where { get; init; }
+    public int? Position { get; init; }
+    public string? Statement { get; init; }
+    /// <summary>What the operator should do; defaults to the reason code's catalogue entry.</summary>
+    public string? NextStep { get; init; }
+
+    public string ReasonCode => Reason.Code;
+    public string Action => NextStep ?? Reason.NextStep;
+
+    /// <summary>"file:line" when known, for messages and error targets.</summary>
+    public string? Location => File is null ? null : Line is null ? File : $"{File}:{Line}";
+}
+
+/// <summary>The one exception type the engine throws for an expected failure.</summary>
+public sealed class MigrationException : Exception
+{
+    public MigrationException(Failure failure, Exception? inner = null) : base(failure.Message, inner) => Failure = failure;
+
+    public MigrationException(ReasonCode reason, string message, Exception? inner = null)
+        : this(new Failure { Reason = reason, Message = Redactor.Redact(message) }, inner) { }
+
+    public Failure Failure { get; }
+    public ReasonCode Reason => Failure.Reason;
+}

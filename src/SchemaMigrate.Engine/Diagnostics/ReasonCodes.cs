@@ -1,0 +1,109 @@
+namespace SchemaMigrate.Engine.Diagnostics;
+
+/// <summary>
+/// One entry of the reason-code catalogue. <see cref="Code"/> is the runner's result code, the cmdlet
+/// ErrorRecord's ErrorId and <c>reasonCode</c> in artifacts; <see cref="ExitCode"/> is MigrateRunner's exit code.
+/// <see cref="Category"/> is the name of the PowerShell ErrorCategory the cmdlets report.
+/// </summary>
+public sealed record ReasonCode(string Code, int ExitCode, string Category, string Meaning, string NextStep)
+{
+    public override string ToString() => Code;
+}
+
+/// <summary>The one catalogue of reason codes. The README documents each entry (a test keeps them in step).</summary>
+public static class ReasonCodes
+{
+    public static readonly ReasonCode UnexpectedError = new("UNEXPECTED_ERROR", 1, "NotSpecified",
+        "A failure SchemaMigrate has no specific code for.",
+        "Rerun with SCHEMAMIGRATE_DEBUG=1 (PowerShell: -Debug) and report the output; the journal is consistent because every migration commits with its journal row.");
+    public static readonly ReasonCode InvalidArgument = new("INVALID_ARGUMENT", 2, "InvalidArgument",
+        "A command-line option, cmdlet parameter or SCHEMAMIGRATE_/DB_CONN setting is missing or malformed.",
+        "Read the message for the option and the accepted values; `MigrateRunner --help` lists every option.");
+    public static readonly ReasonCode MigrationsDirNotFound = new("MIGRATIONS_DIR_NOT_FOUND", 3, "ObjectNotFound",
+        "The migrations folder does not exist.",
+        "Check MIGRATIONS_DIR (default /app/ops/migrations) or --migrations-dir, and that the image copies ops/migrations.");
+    public static readonly ReasonCode MigrationInvalid = new("MIGRATION_INVALID", 4, "InvalidData",
+        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, or a statement that needs a different transaction mode).",
+        "Fix the file at the line named; nothing was applied from it.");
+    public static readonly ReasonCode DbUnreachable = new("DB_UNREACHABLE", 5, "ConnectionError",
+        "The database server could not be reached (DNS, network, firewall, server down, or connect timeout).",
+        "Check host and port in DB_CONN, the server's firewall rules and that it is running; retry once it answers.");
+    public static readonly ReasonCode DbAuthFailed = new("DB_AUTH_FAILED", 6, "AuthenticationError",
+        "The server refused the credentials (SQLSTATE 28P01 or 28000).",
+        "Update the DB_CONN secret (password rotated, wrong user), or use --auth entra to log in with an Entra ID token.");
+    public static readonly ReasonCode DbConnectionFailed = new("DB_CONNECTION_FAILED", 7, "ConnectionError",
+        "The server answered but refused the session (database does not exist, too many connections, TLS required, server starting up).",
+        "Read the SQLSTATE and message; fix the database name or TLS settings in DB_CONN, or retry when the server accepts connections.");
+    public static readonly ReasonCode JournalIncompatible = new("JOURNAL_INCOMPATIBLE", 8, "InvalidData",
+        "A schema_migrations table exists but lacks the id, checksum and applied_at columns.",
+        "Point SchemaMigrate at the right database or schema, or rename the foreign table; SchemaMigrate never alters an existing journal.");
+    public static readonly ReasonCode SqlApplyFailed = new("SQL_APPLY_FAILED", 10, "InvalidOperation",
+        "A migration's SQL failed; its transaction was rolled back and nothing after it ran.",
+        "Fix the statement at the file and line shown. If the file was already applied elsewhere, add a new migration instead of editing it.");
+    public static readonly ReasonCode LockTimeout = new("LOCK_TIMEOUT", 11, "ResourceBusy",
+        "A migration statement waited longer than lock_timeout for a table lock (SQLSTATE 55P03), after the configured retries.",
+        "Find the blocking session (pg_stat_activity, pg_locks), let it finish or end it, and rerun; raise --lock-timeout only if the wait is acceptable for traffic.");
+    public static readonly ReasonCode StatementTimeout = new("STATEMENT_TIMEOUT", 12, "OperationTimeout",
+        "A migration statement ran longer than statement_timeout (SQLSTATE 57014).",
+        "Make the statement cheaper (batch it, move it to a backfill job) or raise --statement-timeout / the file's statement-timeout directive.");
+    public static readonly ReasonCode MigrationLockBusy = new("MIGRATION_LOCK_BUSY", 13, "ResourceBusy",
+        "Another runner held the migration lock for longer than --lock-wait.",
+        "Wait for the other run (its pid, application_name and start time are in the message) or end it if it is stuck, then rerun.");
+    public static readonly ReasonCode ConnectionLost = new("CONNECTION_LOST", 14, "ConnectionError",
+        "The database connection broke during a migration (server restart, failover, network, or a terminated backend).",
+        "Rerun: a transactional migration was rolled back with its journal row; for a no-transaction migration follow the resume advice printed.");
+    public static readonly ReasonCode IntegrityCheckFailed = new("INTEGRITY_CHECK_FAILED", 15, "InvalidData",
+        "--strict found an applied file that was modified, or a pending file that sorts before the newest applied one.",
+        "Restore the applied file from history (or, if only line endings differ, fix .gitattributes); rename an out-of-order file to sort last.");
+    public static readonly ReasonCode IncompleteMigration = new("INCOMPLETE_MIGRATION", 16, "InvalidOperation",
+        "A no-transaction migration stopped part-way in an earlier run; it must be resolved before anything else runs.",
+        "Inspect what the message lists as done and left (e.g. drop an INVALID index), then rerun: the runner resumes at the first unfinished statement.");
+    public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 17, "SecurityError",
+        "A migration breaks the deploy policy (a contract or backfill change in the deploy gate).",
+        "Move the change to a contract/backfill migration run after cutover, or use the safe recipe named in the message.");
+    public static readonly ReasonCode Cancelled = new("CANCELLED", 18, "OperationStopped",
+        "The run was cancelled (Ctrl+C, SIGTERM, pipeline stop) before it finished.",
+        "Rerun when ready; the migration in flight was rolled back with its journal row.");
+    public static readonly ReasonCode TargetNotFound = new("TARGET_NOT_FOUND", 19, "ObjectNotFound",
+        "The --to / -To migration id is not a file in the migrations folder.",
+        "Use an id listed by `MigrateRunner status` (the full file name).");
+    public static readonly ReasonCode DevDatabaseFailed = new("DEV_DATABASE_FAILED", 20, "ResourceUnavailable",
+        "verify could not start a throwaway PostgreSQL or create its scratch database.",
+        "Install PostgreSQL server binaries (or set SCHEMAMIGRATE_PG_BIN), or pass --dev-database with a server where you may create databases.");
+    public static readonly ReasonCode JobAlreadyRunning = new("JOB_ALREADY_RUNNING", 30, "ResourceBusy",
+        "The migration job already has an execution Running or Processing.",
+        "Wait for it (Get-MigrationJobExecution) or stop it (Stop-MigrationJobExecution); -Force starts anyway.");
+    public static readonly ReasonCode JobExecutionFailed = new("JOB_EXECUTION_FAILED", 31, "InvalidResult",
+        "The job execution ended Failed, Stopped or Degraded for a reason the logs do not pin down.",
+        "Read Get-MigrationJobLog for the execution; check the job's replica timeout, retry limit and image.");
+    public static readonly ReasonCode JobTimeout = new("JOB_TIMEOUT", 32, "OperationTimeout",
+        "The execution did not reach a terminal state within the wait timeout, or the platform ended it at its replica timeout.",
+        "Check whether it is stuck (Get-MigrationJobLog -Follow); stop it before starting another; raise -Timeout or the job's replicaTimeout if the work is legitimately long.");
+    public static readonly ReasonCode ImagePullFailed = new("IMAGE_PULL_FAILED", 33, "ResourceUnavailable",
+        "The container image could not be pulled (tag missing, registry auth, network).",
+        "Check that the image tag exists and that the job's registry identity or credentials can pull it.");
+    public static readonly ReasonCode RuntimeCrash = new("RUNTIME_CRASH", 34, "InvalidResult",
+        "The container process crashed (exit code 139 / SIGSEGV, or a runtime that could not start).",
+        "Read the last console lines; a native crash usually means a broken image or runtime; redeploy the previous known-good image.");
+    public static readonly ReasonCode ModuleFormatMismatch = new("MODULE_FORMAT_MISMATCH", 35, "InvalidData",
+        "A Node migration used CommonJS (exports.up) in an ESM image (`exports is not defined in ES module scope`).",
+        "Rewrite the migration with `export const up/down` (the runtime image is \"type\": \"module\").");
+    public static readonly ReasonCode AzureAuthFailed = new("AZURE_AUTH_FAILED", 36, "AuthenticationError",
+        "Azure refused or could not obtain a token, or the identity lacks a role (401/403).",
+        "Sign in (Connect-AzAccount / az login / managed identity) and grant Container Apps Jobs Operator on the job and Log Analytics Reader on the workspace.");
+    public static readonly ReasonCode AzureResourceNotFound = new("AZURE_RESOURCE_NOT_FOUND", 37, "ObjectNotFound",
+        "The subscription, resource group, job or execution does not exist (404).",
+        "Check -Subscription, -ResourceGroupName, -Name and the execution name.");
+    public static readonly ReasonCode AzureRequestFailed = new("AZURE_REQUEST_FAILED", 38, "ConnectionError",
+        "An Azure REST call failed after its retries (5xx, throttling, network).",
+        "Retry later; the message carries the ARM error code and request id for a support case.");
+
+    public static IReadOnlyList<ReasonCode> All { get; } = typeof(ReasonCodes)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(ReasonCode))
+        .Select(f => (ReasonCode)f.GetValue(null)!)
+        .OrderBy(r => r.ExitCode)
+        .ToArray();
+
+    public static ReasonCode? Find(string? code) => All.FirstOrDefault(r => r.Code == code);
+}

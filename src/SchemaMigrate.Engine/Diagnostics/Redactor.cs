@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+
+namespace SchemaMigrate.Engine.Diagnostics;
+
+/// <summary>
+/// The one redaction routine. Every secret the process learns (passwords, tokens) is registered here, and every
+/// text that leaves the engine (console, JSON events, errors, artifacts) passes through <see cref="Redact"/>.
+/// Known secret values are masked wherever they appear; secret-shaped fragments (Password=..., URI userinfo,
+/// bearer tokens, SAS signatures) are masked even when their value was never registered.
+/// </summary>
+public static partial class Redactor
+{
+    public const string Mask = "***";
+    private static readonly ConcurrentDictionary<string, byte> Secrets = new();
+
+    /// <summary>Registers a secret value; values shorter than 4 characters are too ambiguous to mask.</summary>
+    public static void Register(string? secret)
+    {
+        if (!string.IsNullOrEmpty(secret) && secret.Length >= 4) Secrets.TryAdd(secret, 0);
+    }
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public static string? Redact(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return text;
+        foreach (var secret in Secrets.Keys.OrderByDescending(s => s.Length))
+            text = text.Replace(secret, Mask, StringComparison.Ordinal);
+        text = KeyValueSecret().Replace(text, m => m.Groups[1].Value + Mask);
+        text = SqlPassword().Replace(text, m => m.Groups[1].Value + "'" + Mask + "'");
+        text = UriUserInfo().Replace(text, m => m.Groups[1].Value + Mask + "@");
+        text = BearerToken().Replace(text, m => m.Groups[1].Value + Mask);
+        text = Jwt().Replace(text, Mask);
+        return text;
+    }
+
+    /// <summary>Redacts, and turns an empty text into null (for optional fields such as a SQL error's hint).</summary>
+    public static string? RedactOptional(string? text) => string.IsNullOrWhiteSpace(text) ? null : Redact(text);
+
+    [GeneratedRegex(@"(?i)\b((?:password|pwd|passwd|client_?secret|access_?token|sig|sharedkey|accountkey)\s*[=:]\s*""?)[^;""&\s,}]+")]
+    private static partial Regex KeyValueSecret();
+
+    [GeneratedRegex(@"(?i)\b(password\s+)'(?:[^']|'')*'")]
+    private static partial Regex SqlPassword();
+
+    [GeneratedRegex(@"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@")]
+    private static partial Regex UriUserInfo();
+
+    [GeneratedRegex(@"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*")]
+    private static partial Regex BearerToken();
+
+    [GeneratedRegex(@"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")]
+    private static partial Regex Jwt();
+}

@@ -1,0 +1,129 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using SchemaMigrate.Engine.Migrations;
+
+namespace SchemaMigrate.Engine.Diagnostics;
+
+/// <summary>
+/// MigrateRunner's --json contract: one JSON object per line, each with "event" and "ts", ending with one
+/// "result" line that carries reasonCode, reason, exitCode, counts and elapsedMs. Every string is redacted.
+/// </summary>
+public static class RunnerJson
+{
+    public const string ResultEvent = "result";
+
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Event(MigrationEvent e) => Line(e.Event, w =>
+    {
+        switch (e)
+        {
+            case RunStarted s:
+                w.WriteString("command", s.Command);
+                w.WriteString("migrationsDir", s.MigrationsDirectory);
+                w.WriteString("database", s.Database);
+                w.WriteString("journal", s.Journal);
+                w.WriteNumber("files", s.Files);
+                w.WriteNumber("applied", s.Applied);
+                w.WriteNumber("pending", s.Pending);
+                break;
+            case MigrationStarting s:
+                w.WriteString("id", s.Id);
+                Strings(w, "directives", s.Directives);
+                w.WriteNumber("index", s.Index);
+                w.WriteNumber("total", s.Total);
+                break;
+            case MigrationApplied s:
+                w.WriteString("id", s.Id);
+                w.WriteString("checksum", s.Checksum);
+                w.WriteNumber("statements", s.Statements);
+                w.WriteNumber("elapsedMs", (long)s.Elapsed.TotalMilliseconds);
+                break;
+            case MigrationSkipped s:
+                w.WriteString("id", s.Id);
+                w.WriteString("reason", s.Reason);
+                break;
+            case MigrationFailed s:
+                w.WriteString("id", s.Id);
+                FailureFields(w, s.Failure);
+                break;
+            case MigrationWarning s:
+                w.WriteString("id", s.Id);
+                w.WriteString("kind", s.Kind);
+                w.WriteString("message", s.Message);
+                break;
+            default:
+                w.WriteString("type", e.GetType().Name);
+                break;
+        }
+    });
+
+    public static string Status(MigrationStatus s) => Line("status", w =>
+    {
+        w.WriteString("id", s.Id);
+        w.WriteString("state", s.State.ToString());
+        w.WriteString("checksum", s.Checksum);
+        w.WriteString("appliedChecksum", s.AppliedChecksum);
+        if (s.AppliedAt is { } at) w.WriteString("appliedAt", at.ToUniversalTime().ToString("O"));
+        else w.WriteNull("appliedAt");
+        Strings(w, "directives", s.Directives);
+        Strings(w, "warnings", s.Warnings);
+    });
+
+    /// <summary>The final line. <paramref name="counts"/> are command-specific numbers (applied, pending, ...).</summary>
+    public static string Result(string command, Failure? failure, TimeSpan elapsed, IEnumerable<KeyValuePair<string, int>> counts) => Line(ResultEvent, w =>
+    {
+        w.WriteString("command", command);
+        w.WriteString("status", failure is null ? "succeeded" : "failed");
+        w.WriteNumber("exitCode", failure?.Reason.ExitCode ?? 0);
+        foreach (var (name, value) in counts) w.WriteNumber(name, value);
+        w.WriteNumber("elapsedMs", (long)elapsed.TotalMilliseconds);
+        if (failure is null)
+        {
+            w.WriteNull("reasonCode");
+            w.WriteNull("reason");
+        }
+        else FailureFields(w, failure);
+    });
+
+    private static void FailureFields(Utf8JsonWriter w, Failure f)
+    {
+        w.WriteString("reasonCode", f.ReasonCode);
+        w.WriteString("reason", Redactor.Redact(f.Message));
+        Optional(w, "file", f.File);
+        if (f.Line is { } line) w.WriteNumber("line", line);
+        Optional(w, "sqlState", f.SqlState);
+        Optional(w, "detail", f.Detail);
+        Optional(w, "hint", f.Hint);
+        Optional(w, "where", f.Where);
+        if (f.Position is { } p) w.WriteNumber("position", p);
+        Optional(w, "statement", f.Statement);
+        w.WriteString("nextStep", f.Action);
+    }
+
+    private static string Line(string name, Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("event", name);
+            w.WriteString("ts", DateTimeOffset.UtcNow.ToString("O"));
+            body(w);
+            w.WriteEndObject();
+        }
+        return Redactor.Redact(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static void Optional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value)) w.WriteString(name, Redactor.Redact(value));
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+}

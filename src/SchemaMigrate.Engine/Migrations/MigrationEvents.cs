@@ -1,0 +1,56 @@
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Migrations;
+
+/// <summary>What a run reports while it works. <see cref="Event"/> is the "event" field of the JSON line.</summary>
+public abstract record MigrationEvent(string Event);
+
+public sealed record RunStarted(string Command, string MigrationsDirectory, string Database, string Journal, int Files, int Applied, int Pending)
+    : MigrationEvent("run.started");
+
+public sealed record MigrationStarting(string Id, IReadOnlyList<string> Directives, int Index, int Total)
+    : MigrationEvent("migration.started");
+
+public sealed record MigrationApplied(string Id, string Checksum, int Statements, TimeSpan Elapsed)
+    : MigrationEvent("migration.applied");
+
+public sealed record MigrationSkipped(string Id, string Reason)
+    : MigrationEvent("migration.skipped");
+
+public sealed record MigrationFailed(string Id, Failure Failure)
+    : MigrationEvent("migration.failed");
+
+/// <summary>Something the operator should know that does not stop the run (e.g. a modified applied file).</summary>
+public sealed record MigrationWarning(string? Id, string Kind, string Message)
+    : MigrationEvent("warning");
+
+/// <summary>Receives a run's events; may veto each migration (PowerShell's -Confirm).</summary>
+public interface IMigrationListener
+{
+    void OnEvent(MigrationEvent e);
+
+    bool ShouldApply(MigrationFile migration) => true;
+}
+
+/// <summary>A listener that ignores everything.</summary>
+public sealed class NullListener : IMigrationListener
+{
+    public static readonly NullListener Instance = new();
+    public void OnEvent(MigrationEvent e) { }
+}
+
+/// <summary>One migration that this run applied.</summary>
+public sealed record AppliedMigration(string Id, string Checksum, int Statements, TimeSpan Elapsed);
+
+/// <summary>The outcome of `up`. On failure <see cref="Failure"/> says why; what was applied before it stays applied.</summary>
+public sealed record ApplyResult
+{
+    public Failure? Failure { get; init; }
+    public IReadOnlyList<AppliedMigration> Applied { get; init; } = [];
+    /// <summary>Migrations already in the journal before this run.</summary>
+    public int AlreadyApplied { get; init; }
+    /// <summary>Migrations still pending after this run (not attempted, failed, declined, or beyond --to).</summary>
+    public int Pending { get; init; }
+    public TimeSpan Elapsed { get; init; }
+    public bool Succeeded => Failure is null;
+}

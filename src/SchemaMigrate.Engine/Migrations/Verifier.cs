@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using Npgsql;
+using SchemaMigrate.Engine.Database;
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Migrations;
+
+public sealed record VerifyResult(ApplyResult Apply, StatusReport? Status, string Server);
+
+/// <summary>
+/// `verify`: applies every migration from scratch to a database that exists only for this run (a throwaway
+/// cluster, or a scratch database on --dev-database) and reports the resulting status. The database is
+/// removed afterwards whether the migrations succeed, fail or are cancelled.
+/// </summary>
+public static class Verifier
+{
+    public static async Task<VerifyResult> RunAsync(MigrationSettings settings, string? devDatabase, IMigrationListener listener, CancellationToken ct = default)
+    {
+        // Load first: a missing folder or a malformed file needs no database to be reported.
+        MigrationDirectory.Load(settings.MigrationsDirectory);
+
+        TemporaryPostgres? cluster = null;
+        NpgsqlConnectionStringBuilder server;
+        string serverDescription;
+        if (devDatabase is null)
+        {
+            cluster = await TemporaryPostgres.StartAsync(ct);
+            server = new NpgsqlConnectionStringBuilder(cluster.ConnectionString);
+            serverDescription = $"throwaway PostgreSQL on 127.0.0.1:{cluster.Port}";
+        }
+        else
+        {
+            server = ConnectionStrings.Parse(devDatabase, "--dev-database");
+            serverDescription = ConnectionStrings.Describe(server);
+        }
+        Redactor.Register(server.Password);
+
+        var scratch = "schemamigrate_verify_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        var created = false;
+        try
+        {
+            await ExecuteAsync(server, $"CREATE DATABASE \"{scratch}\"", ct);
+            created = true;
+            var run = settings with
+            {
+                ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = scratch }.ConnectionString,
+                Username = null,
+                Password = null,
+                Auth = AuthMode.Password,
+            };
+            var migrator = new Migrator(run);
+            var apply = await migrator.UpAsync(listener, ct);
+            var status = apply.Failure?.Reason == ReasonCodes.Cancelled ? null : await migrator.StatusAsync(CancellationToken.None);
+            return new VerifyResult(apply, status, serverDescription);
+        }
+        finally
+        {
+            if (created && cluster is null)
+                await ExecuteAsync(server, $"DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)", CancellationToken.None);
+            if (cluster is not null) await cluster.DisposeAsync();
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnectionStringBuilder server, string sql, CancellationToken ct)
+    {
+        var description = ConnectionStrings.Describe(server);
+        await using var conn = new NpgsqlConnection(server.ConnectionString);
+        try
+        {
+            await conn.OpenAsync(ct);
+        }
+        catch (Exception e) when (DatabaseTarget.TranslateConnectFailure(e, description) is { } translated)
+        {
+            throw translated;
+        }
+        try
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e)
+        {
+            throw new MigrationException(ReasonCodes.DevDatabaseFailed, $"{sql.Split(' ')[0]} DATABASE on {description} failed: {e.SqlState} {e.MessageText}", e);
+        }
+    }
+}
