@@ -6,13 +6,14 @@ namespace SchemaMigrate.Runner;
 /// <summary>MigrateRunner's arguments: a verb (default `up`, as the seed's job runs it) and options over the environment.</summary>
 internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool Json, string? DevDatabase, bool Help, bool Version)
 {
-    public static readonly string[] Verbs = ["up", "status", "verify"];
+    public static readonly string[] Verbs = ["up", "status", "plan", "verify"];
 
     public const string Usage = """
-        Usage: MigrateRunner [up|status|verify] [options]
+        Usage: MigrateRunner [up|status|plan|verify] [options]
 
           up        apply pending migrations (the default when no verb is given)
           status    list every migration: Applied, Pending, Modified, Missing, OutOfOrder
+          plan      list what `up` would apply, in order, with directives and warnings; changes nothing
           verify    apply every migration to a throwaway database, print the status, clean up
 
         Options (environment settings in brackets):

@@ -9,6 +9,7 @@ internal interface IRunnerOutput : IMigrationListener
 {
     void Note(string message);
     void Status(StatusReport report);
+    void Plan(MigrationPlan plan);
     /// <summary>Writes the outcome and returns the exit code.</summary>
     int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts);
 }
@@ -22,6 +23,13 @@ internal sealed class JsonOutput(TextWriter stdout) : IRunnerOutput
     public void Status(StatusReport report)
     {
         foreach (var m in report.Migrations) stdout.WriteLine(RunnerJson.Status(m));
+    }
+
+    public void Plan(MigrationPlan plan)
+    {
+        foreach (var w in plan.Status.Migrations.SelectMany(m => m.Warnings.Select(text => (m, text))))
+            OnEvent(new MigrationWarning(w.m.Id, w.m.State.ToString(), w.text));
+        foreach (var file in plan.ToApply) stdout.WriteLine(RunnerJson.PlanItem(file));
     }
 
     public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
@@ -83,6 +91,20 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
         foreach (var m in report.Migrations)
             foreach (var w in m.Warnings) Out($"  {m.State}: {w}");
         Out(string.Join(", ", report.Migrations.GroupBy(m => m.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}")));
+    }
+
+    public void Plan(MigrationPlan plan)
+    {
+        Out($"plan: {plan.Status.MigrationsDirectory} -> {plan.Status.Database}");
+        foreach (var m in plan.Status.Migrations)
+            foreach (var w in m.Warnings) Err($"warning {m.State}: {w}");
+        if (plan.ToApply.Count == 0) { Out("nothing to apply"); return; }
+        Out($"up would apply {plan.ToApply.Count} migration{(plan.ToApply.Count == 1 ? "" : "s")}, in this order:");
+        foreach (var file in plan.ToApply)
+        {
+            var directives = file.Directives.Names.Count > 0 ? " [" + string.Join(", ", file.Directives.Names) + "]" : "";
+            Out($"  {file.Id} ({file.Script.Statements.Count} statement{(file.Script.Statements.Count == 1 ? "" : "s")}){directives}");
+        }
     }
 
     public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)

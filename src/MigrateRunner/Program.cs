@@ -36,6 +36,13 @@ async Task<int> Run(string[] arguments)
                 output.Result("status", null, clock.Elapsed, StatusCounts(report));
                 return 0;
             }
+            case "plan":
+            {
+                var plan = await new Migrator(command.Settings).PlanAsync(cancel.Token);
+                output.Plan(plan);
+                output.Result("plan", null, clock.Elapsed, [new("toApply", plan.ToApply.Count)]);
+                return 0;
+            }
             case "verify":
             {
                 output.Note($"verify: applying every migration in {Path.GetFullPath(command.Settings.MigrationsDirectory)} to a scratch database");

@@ -58,9 +58,6 @@ public static class ReasonCodes
     public static readonly ReasonCode IncompleteMigration = new("INCOMPLETE_MIGRATION", 16, "InvalidOperation",
         "A no-transaction migration stopped part-way in an earlier run; it must be resolved before anything else runs.",
         "Inspect what the message lists as done and left (e.g. drop an INVALID index), then rerun: the runner resumes at the first unfinished statement.");
-    public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 17, "SecurityError",
-        "A migration breaks the deploy policy (a contract or backfill change in the deploy gate).",
-        "Move the change to a contract/backfill migration run after cutover, or use the safe recipe named in the message.");
     public static readonly ReasonCode Cancelled = new("CANCELLED", 18, "OperationStopped",
         "The run was cancelled (Ctrl+C, SIGTERM, pipeline stop) before it finished.",
         "Rerun when ready; the migration in flight was rolled back with its journal row.");

@@ -37,7 +37,7 @@ public static partial class Redactor
     /// <summary>Redacts, and turns an empty text into null (for optional fields such as a SQL error's hint).</summary>
     public static string? RedactOptional(string? text) => string.IsNullOrWhiteSpace(text) ? null : Redact(text);
 
-    [GeneratedRegex(@"(?i)\b((?:password|pwd|passwd|client_?secret|access_?token|sig|sharedkey|accountkey)\s*[=:]\s*""?)[^;""&\s,}]+")]
+    [GeneratedRegex(@"(?i)\b((?:password|pwd|passwd|client_?secret|access_?token|sig|sharedkey|accountkey)""?\s*[=:]\s*""?)[^;""&\s,}]+")]
     private static partial Regex KeyValueSecret();
 
     [GeneratedRegex(@"(?i)\b(password\s+)'(?:[^']|'')*'")]

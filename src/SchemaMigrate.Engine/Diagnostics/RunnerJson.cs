@@ -70,6 +70,14 @@ public static class RunnerJson
         Strings(w, "warnings", s.Warnings);
     });
 
+    public static string PlanItem(MigrationFile file) => Line("plan", w =>
+    {
+        w.WriteString("id", file.Id);
+        w.WriteString("checksum", file.Checksum);
+        w.WriteNumber("statements", file.Script.Statements.Count);
+        Strings(w, "directives", file.Directives.Names);
+    });
+
     /// <summary>The final line. <paramref name="counts"/> are command-specific numbers (applied, pending, ...).</summary>
     public static string Result(string command, Failure? failure, TimeSpan elapsed, IEnumerable<KeyValuePair<string, int>> counts) => Line(ResultEvent, w =>
     {

@@ -10,6 +10,9 @@ namespace SchemaMigrate.Engine.Migrations;
 /// <summary>What `status` found: the target, the journal (null when it does not exist yet) and every migration.</summary>
 public sealed record StatusReport(string MigrationsDirectory, string Database, string? Journal, IReadOnlyList<MigrationStatus> Migrations);
 
+/// <summary>What `up` would do now, in order, without changing anything (`plan`, -WhatIf).</summary>
+public sealed record MigrationPlan(StatusReport Status, IReadOnlyList<MigrationFile> ToApply);
+
 /// <summary>
 /// The apply engine (seed 003): every pending *.sql file, in ordinal order, each in its own transaction together
 /// with its journal row; the first failure rolls that file back and stops the run.
@@ -69,14 +72,26 @@ public sealed class Migrator(MigrationSettings settings)
         }
     }
 
-    public async Task<StatusReport> StatusAsync(CancellationToken ct = default)
+    public async Task<StatusReport> StatusAsync(CancellationToken ct = default) => (await ReadStateAsync(ct)).Status;
+
+    public async Task<MigrationPlan> PlanAsync(CancellationToken ct = default)
+    {
+        var (files, status) = await ReadStateAsync(ct);
+        var target = TargetIndex(files);
+        var recorded = status.Migrations.Where(m => m.AppliedChecksum is not null).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        return new MigrationPlan(status, files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToArray());
+    }
+
+    /// <summary>Files and journal as they are; creates nothing.</summary>
+    private async Task<(IReadOnlyList<MigrationFile> Files, StatusReport Status)> ReadStateAsync(CancellationToken ct)
     {
         var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
         await using var database = DatabaseTarget.Create(Settings);
         await using var conn = await database.OpenAsync(ct);
         var table = await Journal.FindAsync(conn, ct);
         var journal = table is null ? [] : await Journal.ReadAsync(conn, table, ct);
-        return new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, MigrationStatus.Build(files, journal));
+        var status = new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, MigrationStatus.Build(files, journal));
+        return (files, status);
     }
 
     /// <summary>Index of the last file to apply: the --to target, or the last file.</summary>

@@ -1,0 +1,39 @@
+using SchemaMigrate.Engine.Database;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Tests.Database;
+
+public class ConnectionStringsTests
+{
+    [Fact]
+    public void Parses_a_libpq_uri()
+    {
+        var b = ConnectionStrings.Parse("postgresql://mig%40rator:p%3Ass@db.example.com:6432/app?sslmode=require&application_name=deploy");
+        Assert.Equal("mig@rator", b.Username);
+        Assert.Equal("p:ss", b.Password);
+        Assert.Equal("db.example.com", b.Host);
+        Assert.Equal(6432, b.Port);
+        Assert.Equal("app", b.Database);
+        Assert.Equal(Npgsql.SslMode.Require, b.SslMode);
+        Assert.Equal("deploy", b.ApplicationName);
+    }
+
+    [Fact]
+    public void Describe_never_shows_the_password()
+    {
+        var b = ConnectionStrings.Parse("Host=db;Port=5433;Database=app;Username=u;Password=hunter22");
+        Assert.Equal("db:5433/app as u", ConnectionStrings.Describe(b));
+    }
+
+    [Theory]
+    [InlineData(null, "is not set")]
+    [InlineData("Host=db;Frobnicate=1;Password=hunter33", "not a valid connection string")]
+    [InlineData("postgres://u:hunter44@db/app?bogus=1", "'bogus' is not supported")]
+    public void Bad_values_are_invalid_arguments_that_do_not_echo_the_password(string? value, string message)
+    {
+        var e = Assert.Throws<MigrationException>(() => ConnectionStrings.Parse(value));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.Contains(message, e.Message);
+        Assert.DoesNotContain("hunter", e.Message);
+    }
+}
