@@ -39,7 +39,10 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             catch (MigrationException e) when (e.Reason == ReasonCodes.LockTimeout)
             {
                 if (attempt >= settings.LockRetries)
-                    throw new MigrationException(e.Failure with { Message = $"{e.Failure.Message}; still blocked after {attempt} retr{(attempt == 1 ? "y" : "ies")} (--lock-retries)" }, e);
+                    throw new MigrationException(e.Failure with
+                    {
+                        Message = e.Failure.Message + (attempt == 0 ? "; not retried (--lock-retries 0)" : $"; still blocked after {attempt} retr{(attempt == 1 ? "y" : "ies")} (--lock-retries)"),
+                    }, e);
                 await BackOffAsync(file.Id, attempt, e.Failure.Message, ct);
             }
         }
@@ -234,7 +237,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
 
     private static MigrationException StoppedPartway(MigrationFile file, int index, Failure failure, IReadOnlyList<string> leftovers)
     {
-        var ran = index == 0 ? "no statement of it completed" : $"statements 1-{index} of {file.Script.Statements.Count} ran and stay applied";
+        var ran = StatementProgress.Ran(index, file.Script.Statements.Count) + (index == 0 ? "" : index == 1 ? " and stays applied" : " and stay applied");
         var left = leftovers.Count > 0 ? $" and left INVALID index {string.Join(", ", leftovers)}" : "";
         var fix = failure.Reason == ReasonCodes.SqlApplyFailed ? $"Fix statement {index + 1} (statements before it must stay unchanged), then rerun" : "Rerun";
         return new MigrationException(failure with

@@ -17,11 +17,15 @@ internal sealed record StatementProgress(
 
     public static IReadOnlyList<string> Hashes(IEnumerable<SqlStatement> statements) => statements.Select(Hash).ToArray();
 
+    /// <summary>"statements 1-3 of 5 ran", "statement 1 of 5 ran", "no statement of it completed".</summary>
+    public static string Ran(int done, int total) =>
+        done == 0 ? "no statement of it completed" : done == 1 ? $"statement 1 of {total} ran" : $"statements 1-{done} of {total} ran";
+
     /// <summary>Line for status and plan: what ran, what is left.</summary>
     public string Describe(MigrationFile file)
     {
         var next = Done < file.Script.Statements.Count ? $"statement {Done + 1} (line {file.Script.Statements[Done].Line})" : "its journal row";
-        var ran = Done == 0 ? "no statement has completed" : $"statements 1-{Done} of {Statements} ran";
+        var ran = Ran(Done, Statements);
         var error = Error is null ? RunningPid is null ? "" : $"; the runner stopped while backend pid {RunningPid} ran the next one" : $"; then: {Error}";
         return $"{file.Id} is a no-transaction migration that stopped part-way at {UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z: {ran}{error}; up resumes at {next}";
     }
@@ -126,8 +130,10 @@ internal static class ProgressTable
     {
         await using var cmd = new NpgsqlCommand(
             $"""
-             SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE NOT i.indisvalid AND NOT (i.indexrelid::bigint = ANY ((SELECT invalid_before FROM {table} WHERE id = $1)))
+             SELECT format('%I.%I', n.nspname, c.relname)
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
+                  (SELECT invalid_before FROM {table} WHERE id = $1 AND invalid_before IS NOT NULL) p
+             WHERE NOT i.indisvalid AND NOT (i.indexrelid::bigint = ANY (p.invalid_before))
              ORDER BY 1
              """, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = id });
