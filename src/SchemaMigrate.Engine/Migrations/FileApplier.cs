@@ -41,7 +41,8 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
                 if (attempt >= settings.LockRetries)
                     throw new MigrationException(e.Failure with
                     {
-                        Message = e.Failure.Message + (attempt == 0 ? "; not retried (--lock-retries 0)" : $"; still blocked after {attempt} retr{(attempt == 1 ? "y" : "ies")} (--lock-retries)"),
+                        Message = e.Failure.Message + (attempt == 0 ? "; not retried (--lock-retries 0)" : $"; still blocked after {attempt} retr{(attempt == 1 ? "y" : "ies")} (--lock-retries)")
+                                  + RolledBack,
                     }, e);
                 await BackOffAsync(file.Id, attempt, e.Failure.Message, ct);
             }
@@ -75,7 +76,8 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             var failed = e.BatchCommand ?? batch.BatchCommands.Cast<NpgsqlBatchCommand>().FirstOrDefault(c => c.StatementType == StatementType.Unknown);
             var index = failed is null ? -1 : batch.BatchCommands.IndexOf(failed) - settingsCount;
             var failure = SqlFailure(file, index >= 0 && index < statements.Count ? statements[index] : null, e, ct, await watcher.StopAsync());
-            throw new MigrationException(failure.Reason == ReasonCodes.SqlApplyFailed ? failure : failure with { Message = failure.Message + RolledBack }, e);
+            throw new MigrationException(failure.Reason == ReasonCodes.SqlApplyFailed || failure.Reason == ReasonCodes.LockTimeout
+                ? failure : failure with { Message = failure.Message + RolledBack }, e);
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
@@ -239,7 +241,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
     {
         var ran = StatementProgress.Ran(index, file.Script.Statements.Count) + (index == 0 ? "" : index == 1 ? " and stays applied" : " and stay applied");
         var left = leftovers.Count > 0 ? $" and left INVALID index {string.Join(", ", leftovers)}" : "";
-        var fix = failure.Reason == ReasonCodes.SqlApplyFailed ? $"Fix statement {index + 1} (statements before it must stay unchanged), then rerun" : "Rerun";
+        var fix = failure.Reason == ReasonCodes.SqlApplyFailed ? $"Fix what made statement {index + 1} fail (it may be edited; the statements before it must stay unchanged), then rerun" : "Rerun";
         return new MigrationException(failure with
         {
             Message = $"{failure.Message}. {file.Id} runs without a transaction: {ran}; statement {index + 1} (line {file.Script.Statements[index].Line}) did not complete{left}",

@@ -46,6 +46,10 @@ internal sealed class MigrationLock : IAsyncDisposable
             // comes from where the journal is or where it will be created.
             var journal = await Migrations.Journal.FindAsync(control, ct) ?? await Migrations.Journal.DefaultNameAsync(control, ct);
             var key = KeyFor(journal);
+            // Server-side keepalives: if the runner's host vanishes without closing the connection, the server
+            // ends this session, and so releases the lock, within about a minute instead of the OS's two hours.
+            await using (var keepalive = new NpgsqlCommand("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3", control))
+                await keepalive.ExecuteNonQueryAsync(ct);
             var clock = Stopwatch.StartNew();
             var delay = FirstPoll;
             var announced = false;
