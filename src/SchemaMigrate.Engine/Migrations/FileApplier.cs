@@ -85,12 +85,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
         catch (NpgsqlException e)
         {
-            throw new MigrationException(new Failure
-            {
-                Reason = ReasonCodes.ConnectionLost,
-                Message = Redactor.Redact($"connection lost while applying {file.Id}: {e.Message}{RolledBack}"),
-                File = file.Id,
-            }, e);
+            throw new MigrationException(ConnectionLost(file, null, $"connection lost while applying {file.Id}: {e.Message}{RolledBack}"), e);
         }
         finally
         {
@@ -149,12 +144,8 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
         catch (NpgsqlException e)
         {
-            throw new MigrationException(new Failure
-            {
-                Reason = ReasonCodes.ConnectionLost,
-                Message = Redactor.Redact($"every statement of {file.Id} ran, but recording it failed: {e.Message}; the next run records it without running anything again"),
-                File = file.Id,
-            }, e);
+            throw new MigrationException(ConnectionLost(file, null,
+                $"every statement of {file.Id} ran, but recording it failed: {e.Message}; the next run records it without running anything again"), e);
         }
     }
 
@@ -181,13 +172,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
         catch (NpgsqlException e)
         {
-            return new Failure
-            {
-                Reason = ReasonCodes.ConnectionLost,
-                Message = Redactor.Redact($"{file.Id}:{statement.Line}: connection lost: {e.Message}"),
-                File = file.Id,
-                Line = statement.Line,
-            };
+            return ConnectionLost(file, statement.Line, $"{file.Id}:{statement.Line}: connection lost: {e.Message}");
         }
         finally
         {
@@ -272,6 +257,9 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         if (statementTimeout > TimeSpan.Zero || file.Directives.StatementTimeout is not null)
             yield return $"statement_timeout = '{Durations.ToPostgres(statementTimeout)}'";
     }
+
+    private static Failure ConnectionLost(MigrationFile file, int? line, string message) =>
+        new() { Reason = ReasonCodes.ConnectionLost, Message = Redactor.Redact(message), File = file.Id, Line = line };
 
     private static Failure SqlFailure(MigrationFile file, SqlStatement? statement, PostgresException e, CancellationToken ct, string? blockedOn)
     {

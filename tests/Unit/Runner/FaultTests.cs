@@ -110,6 +110,35 @@ public class FaultTests
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
     }
 
+    [Fact]
+    public async Task No_password_appears_in_text_or_json_output_even_when_the_failing_statement_contains_one()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var runnerPassword = "Runner-Pw-" + Guid.NewGuid().ToString("N")[..10];
+        const string literalPassword = "Literal-Pw-7781";
+        var role = "runner_" + Guid.NewGuid().ToString("N")[..8];
+        await db.ExecuteAsync($"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{runnerPassword}'");
+        using var folder = new MigrationFolder().Add("001_reader.sql", $"CREATE ROLE app_reader LOGIN PASSWORD '{literalPassword}' IN ROLE no_such_group;");
+        var uri = $"postgres://{role}:{runnerPassword}@127.0.0.1:{new NpgsqlConnectionStringBuilder(db.ConnectionString).Port}/{db.Name}";
+
+        var runs = new[]
+        {
+            await RunnerProcess.RunAsync(db.As(role, runnerPassword), folder.Path),
+            await RunnerProcess.RunAsync(uri, folder.Path, "--json"),
+            await RunnerProcess.RunAsync(uri, folder.Path, "plan"),
+            await RunnerProcess.RunAsync(db.As(role, runnerPassword), folder.Path, "status", "--json"),
+        };
+
+        Assert.Equal(ReasonCodes.SqlApplyFailed.ExitCode, runs[0].ExitCode);
+        Assert.Contains("statement: CREATE ROLE app_reader LOGIN PASSWORD '***' IN ROLE no_such_group", runs[0].Stderr);
+        Assert.Equal("CREATE ROLE app_reader LOGIN PASSWORD '***' IN ROLE no_such_group", runs[1].Result.GetProperty("statement").GetString());
+        foreach (var run in runs)
+        {
+            Assert.DoesNotContain(runnerPassword, run.Output);
+            Assert.DoesNotContain(literalPassword, run.Output);
+        }
+    }
+
     private static Dictionary<string, string?> Env(TestDatabase db, MigrationFolder folder) =>
         new() { ["DB_CONN"] = db.ConnectionString, ["MIGRATIONS_DIR"] = folder.Path };
 
