@@ -24,6 +24,7 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
           --strict                    fail before applying when an applied file was modified or a pending one is out of order [SCHEMAMIGRATE_STRICT]
           --lock-wait <duration>      how long to wait for another runner's lock, default 2min [SCHEMAMIGRATE_LOCK_WAIT]
           --lock-timeout <duration>   lock_timeout for migration statements, default 5s, 0 disables [SCHEMAMIGRATE_LOCK_TIMEOUT]
+          --lock-retries <n>          retries after a lock timeout, with backoff, default 3 [SCHEMAMIGRATE_LOCK_RETRIES]
           --statement-timeout <dur>   statement_timeout for migration statements, default none [SCHEMAMIGRATE_STATEMENT_TIMEOUT]
           --auth <password|entra>     password from the connection string, or an Entra ID token [SCHEMAMIGRATE_AUTH]
           --dev-database <string>     verify: create and drop a scratch database on this server instead of a throwaway cluster
@@ -60,6 +61,7 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
                 case "--to": settings = settings with { TargetId = Value() }; break;
                 case "--lock-wait": settings = settings with { LockWait = MigrationSettings.ParseDuration(Value(), arg) }; break;
                 case "--lock-timeout": settings = settings with { LockTimeout = MigrationSettings.ParseDuration(Value(), arg) }; break;
+                case "--lock-retries": settings = settings with { LockRetries = MigrationSettings.ParseCount(Value(), arg) }; break;
                 case "--statement-timeout": settings = settings with { StatementTimeout = MigrationSettings.ParseDuration(Value(), arg) }; break;
                 case "--auth": settings = settings with { Auth = MigrationSettings.ParseAuth(Value(), arg) }; break;
                 case "--dev-database": devDatabase = Value(); break;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
 
@@ -68,6 +69,21 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
                 break;
             case MigrationWarning s:
                 Err($"warning {s.Kind}: {s.Message}");
+                break;
+            case LockWaiting s:
+                Out($"lock     waiting up to {Durations.Format(s.Wait)} for the migration lock on {s.Journal}, {s.Holder}");
+                break;
+            case LockAcquired s:
+                Out($"lock     acquired the migration lock on {s.Journal}{(s.Waited >= TimeSpan.FromMilliseconds(100) ? $" after {Ms(s.Waited)}" : "")}");
+                break;
+            case MigrationRetrying s:
+                Out($"retry    {s.Id} ({s.Attempt}/{s.MaxRetries}) in {Ms(s.Delay)} after a lock timeout: {s.Reason}");
+                break;
+            case MigrationResuming s:
+                Out($"resuming {s.Id} at statement {s.Statement}/{s.Total} ({s.Reason})");
+                break;
+            case StatementApplied s:
+                Out($"  statement {s.Index}/{s.Total} (line {s.Line}) of {s.Id} committed in {Ms(s.Elapsed)}");
                 break;
         }
     }

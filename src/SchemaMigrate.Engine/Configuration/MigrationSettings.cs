@@ -52,6 +52,7 @@ public sealed record MigrationSettings
         if (Get("SCHEMAMIGRATE_AUTH") is { } auth) settings = settings with { Auth = ParseAuth(auth, "SCHEMAMIGRATE_AUTH") };
         if (Get("SCHEMAMIGRATE_LOCK_WAIT") is { } wait) settings = settings with { LockWait = ParseDuration(wait, "SCHEMAMIGRATE_LOCK_WAIT") };
         if (Get("SCHEMAMIGRATE_LOCK_TIMEOUT") is { } lt) settings = settings with { LockTimeout = ParseDuration(lt, "SCHEMAMIGRATE_LOCK_TIMEOUT") };
+        if (Get("SCHEMAMIGRATE_LOCK_RETRIES") is { } retries) settings = settings with { LockRetries = ParseCount(retries, "SCHEMAMIGRATE_LOCK_RETRIES") };
         if (Get("SCHEMAMIGRATE_STATEMENT_TIMEOUT") is { } st) settings = settings with { StatementTimeout = ParseDuration(st, "SCHEMAMIGRATE_STATEMENT_TIMEOUT") };
         if (Get("SCHEMAMIGRATE_STRICT") is { } strict) settings = settings with { Strict = ParseBool(strict, "SCHEMAMIGRATE_STRICT") };
         return settings;
@@ -61,6 +62,10 @@ public sealed record MigrationSettings
         Durations.TryParse(text, out var value) ? value
             : throw new MigrationException(ReasonCodes.InvalidArgument,
                 $"{source}: '{text}' is not a duration; use a number with ms, s, min or h (e.g. 5s, 500ms, 2min), or 0 to disable.");
+
+    public static int ParseCount(string text, string source) =>
+        int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 100 ? n
+            : throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not a count; use a whole number from 0 to 100.");
 
     public static AuthMode ParseAuth(string text, string source) =>
         Enum.TryParse<AuthMode>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode

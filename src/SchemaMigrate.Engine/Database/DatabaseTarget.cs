@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Azure.Core;
 using Npgsql;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
@@ -24,14 +25,25 @@ public sealed class DatabaseTarget : IAsyncDisposable
     /// <summary>host:port/database as user; safe to print.</summary>
     public string Description { get; }
 
-    public static DatabaseTarget Create(MigrationSettings settings, string source = "DB_CONN")
+    public static DatabaseTarget Create(MigrationSettings settings, string source = "DB_CONN") => Create(settings, (TokenCredential?)null, null, source);
+
+    /// <summary>
+    /// <paramref name="entraCredential"/> and <paramref name="time"/> replace DefaultAzureCredential and the clock
+    /// for --auth entra (the tests' seam; never part of the public surface).
+    /// </summary>
+    internal static DatabaseTarget Create(MigrationSettings settings, TokenCredential? entraCredential, TimeProvider? time = null, string source = "DB_CONN")
     {
         var builder = ConnectionStrings.Parse(settings.ConnectionString, source);
         if (settings.Username is not null) builder.Username = settings.Username;
         if (settings.Password is not null) builder.Password = settings.Password;
         Redactor.Register(builder.Password);
 
-        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = DefaultApplicationName;
+        // Names the runner in pg_stat_activity (and so in MIGRATION_LOCK_BUSY and LOCK_TIMEOUT messages) unless the user chose a name.
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            var name = $"{DefaultApplicationName}/{Environment.MachineName}/{Environment.ProcessId}";
+            builder.ApplicationName = name.Length <= 63 ? name : name[..63];
+        }
         builder.IncludeErrorDetail = true;
         // Migrations may run for a long time; statement_timeout bounds them, not the client.
         builder.CommandTimeout = 0;
@@ -41,11 +53,17 @@ public sealed class DatabaseTarget : IAsyncDisposable
             builder.TcpKeepAliveTime = 30;
             builder.TcpKeepAliveInterval = 10;
         }
-        if (settings.Auth == AuthMode.Entra)
-            throw new MigrationException(ReasonCodes.InvalidArgument, "--auth entra is not available in this build.");
 
-        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
-        return new DatabaseTarget(dataSource, ConnectionStrings.Describe(builder));
+        EntraPassword? entra = null;
+        if (settings.Auth == AuthMode.Entra)
+        {
+            // The token is the password; one in DB_CONN (or a credential) is ignored.
+            builder.Password = null;
+            entra = entraCredential is null ? EntraPassword.FromEnvironment() : new EntraPassword(entraCredential, time ?? TimeProvider.System);
+        }
+        var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        if (entra is not null) dataSourceBuilder.UsePasswordProvider(_ => entra.Get(), (_, ct) => entra.GetAsync(ct));
+        return new DatabaseTarget(dataSourceBuilder.Build(), ConnectionStrings.Describe(builder));
     }
 
     internal async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
@@ -64,6 +82,7 @@ public sealed class DatabaseTarget : IAsyncDisposable
     internal static MigrationException? TranslateConnectFailure(Exception e, string target)
     {
         if (e is OperationCanceledException) return null;
+        if (EntraPassword.TranslateFailure(e, target) is { } tokenFailure) return tokenFailure;
         if (e is PostgresException pg)
         {
             var reason = pg.SqlState is "28P01" or "28000" ? ReasonCodes.DbAuthFailed : ReasonCodes.DbConnectionFailed;

@@ -23,14 +23,14 @@ public static class ReasonCodes
         "The migrations folder does not exist.",
         "Check MIGRATIONS_DIR (default /app/ops/migrations) or --migrations-dir, and that the image copies ops/migrations.");
     public static readonly ReasonCode MigrationInvalid = new("MIGRATION_INVALID", 4, "InvalidData",
-        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, or a statement that needs a different transaction mode).",
+        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, a statement that cannot run in a transaction without the no-transaction directive, transaction control, COPY FROM STDIN or a psql meta-command); checked before anything runs.",
         "Fix the file at the line named; nothing was applied from it.");
     public static readonly ReasonCode DbUnreachable = new("DB_UNREACHABLE", 5, "ConnectionError",
         "The database server could not be reached (DNS, network, firewall, server down, or connect timeout).",
         "Check host and port in DB_CONN, the server's firewall rules and that it is running; retry once it answers.");
     public static readonly ReasonCode DbAuthFailed = new("DB_AUTH_FAILED", 6, "AuthenticationError",
-        "The server refused the credentials (SQLSTATE 28P01 or 28000).",
-        "Update the DB_CONN secret (password rotated, wrong user), or use --auth entra to log in with an Entra ID token.");
+        "The server refused the credentials (SQLSTATE 28P01 or 28000), or --auth entra could not obtain an Entra ID access token.",
+        "Update the DB_CONN secret (password rotated, wrong user), or use --auth entra to log in with an Entra ID token; with --auth entra, follow the message about the identity.");
     public static readonly ReasonCode DbConnectionFailed = new("DB_CONNECTION_FAILED", 7, "ConnectionError",
         "The server answered but refused the session (database does not exist, too many connections, TLS required, server starting up).",
         "Read the SQLSTATE and message; fix the database name or TLS settings in DB_CONN, or retry when the server accepts connections.");
@@ -41,7 +41,7 @@ public static class ReasonCodes
         "A migration's SQL failed; its transaction was rolled back and nothing after it ran.",
         "Fix the statement at the file and line shown. If the file was already applied elsewhere, add a new migration instead of editing it.");
     public static readonly ReasonCode LockTimeout = new("LOCK_TIMEOUT", 11, "ResourceBusy",
-        "A migration statement waited longer than lock_timeout for a table lock (SQLSTATE 55P03), after the configured retries.",
+        "A migration statement waited longer than lock_timeout for a lock (SQLSTATE 55P03) and the retries with backoff (--lock-retries) did not help; the message names the relation and the blocking session when seen.",
         "Find the blocking session (pg_stat_activity, pg_locks), let it finish or end it, and rerun; raise --lock-timeout only if the wait is acceptable for traffic.");
     public static readonly ReasonCode StatementTimeout = new("STATEMENT_TIMEOUT", 12, "OperationTimeout",
         "A migration statement ran longer than statement_timeout (SQLSTATE 57014).",
@@ -60,7 +60,7 @@ public static class ReasonCodes
         "Inspect what the message lists as done and left (e.g. drop an INVALID index), then rerun: the runner resumes at the first unfinished statement.");
     public static readonly ReasonCode Cancelled = new("CANCELLED", 18, "OperationStopped",
         "The run was cancelled (Ctrl+C, SIGTERM, pipeline stop) before it finished.",
-        "Rerun when ready; the migration in flight was rolled back with its journal row.");
+        "Rerun when ready: a transactional migration in flight was rolled back with its journal row; a no-transaction one resumes where it stopped.");
     public static readonly ReasonCode TargetNotFound = new("TARGET_NOT_FOUND", 19, "ObjectNotFound",
         "The --to / -To migration id is not a file in the migrations folder.",
         "Use an id listed by `MigrateRunner status` (the full file name).");

@@ -52,6 +52,35 @@ public static class RunnerJson
                 w.WriteString("kind", s.Kind);
                 w.WriteString("message", s.Message);
                 break;
+            case LockWaiting s:
+                w.WriteString("journal", s.Journal);
+                w.WriteString("holder", s.Holder);
+                w.WriteNumber("waitMs", (long)s.Wait.TotalMilliseconds);
+                break;
+            case LockAcquired s:
+                w.WriteString("journal", s.Journal);
+                w.WriteNumber("waitedMs", (long)s.Waited.TotalMilliseconds);
+                break;
+            case MigrationRetrying s:
+                w.WriteString("id", s.Id);
+                w.WriteNumber("attempt", s.Attempt);
+                w.WriteNumber("maxRetries", s.MaxRetries);
+                w.WriteNumber("delayMs", (long)s.Delay.TotalMilliseconds);
+                w.WriteString("reason", s.Reason);
+                break;
+            case MigrationResuming s:
+                w.WriteString("id", s.Id);
+                w.WriteNumber("statement", s.Statement);
+                w.WriteNumber("total", s.Total);
+                w.WriteString("reason", s.Reason);
+                break;
+            case StatementApplied s:
+                w.WriteString("id", s.Id);
+                w.WriteNumber("index", s.Index);
+                w.WriteNumber("total", s.Total);
+                w.WriteNumber("line", s.Line);
+                w.WriteNumber("elapsedMs", (long)s.Elapsed.TotalMilliseconds);
+                break;
             default:
                 w.WriteString("type", e.GetType().Name);
                 break;

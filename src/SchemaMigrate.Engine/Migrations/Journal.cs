@@ -28,6 +28,13 @@ internal static class Journal
         return name!;
     }
 
+    /// <summary>Where <see cref="EnsureAsync"/> would create the journal: the first existing schema of the search_path.</summary>
+    public static async Task<string> DefaultNameAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT CASE WHEN current_schema() IS NOT NULL THEN format('%I.%I', current_schema(), '{Table}') END", conn);
+        return await cmd.ExecuteScalarAsync(ct) as string ?? Table;
+    }
+
     /// <summary>The journal's qualified name, or null when it does not exist (nothing is created).</summary>
     public static async Task<string?> FindAsync(NpgsqlConnection conn, CancellationToken ct)
     {

@@ -24,6 +24,26 @@ public sealed record MigrationFailed(string Id, Failure Failure)
 public sealed record MigrationWarning(string? Id, string Kind, string Message)
     : MigrationEvent("warning");
 
+/// <summary>Another session holds the migration lock; this run polls for it for up to <see cref="Wait"/>.</summary>
+public sealed record LockWaiting(string Journal, string Holder, TimeSpan Wait)
+    : MigrationEvent("lock.waiting");
+
+/// <summary>This run holds the migration lock (a session advisory lock keyed on the journal's name) until it ends.</summary>
+public sealed record LockAcquired(string Journal, TimeSpan Waited)
+    : MigrationEvent("lock.acquired");
+
+/// <summary>A migration (or one statement of a no-transaction migration) hit lock_timeout and runs again after <see cref="Delay"/>.</summary>
+public sealed record MigrationRetrying(string Id, int Attempt, int MaxRetries, TimeSpan Delay, string Reason)
+    : MigrationEvent("migration.retrying");
+
+/// <summary>A no-transaction migration that stopped part-way in an earlier run continues at statement <see cref="Statement"/>.</summary>
+public sealed record MigrationResuming(string Id, int Statement, int Total, string Reason)
+    : MigrationEvent("migration.resuming");
+
+/// <summary>One statement of a no-transaction migration ran and committed (1-based <see cref="Index"/>).</summary>
+public sealed record StatementApplied(string Id, int Index, int Total, int Line, TimeSpan Elapsed)
+    : MigrationEvent("statement.applied");
+
 /// <summary>Receives a run's events; may veto each migration (PowerShell's -Confirm).</summary>
 public interface IMigrationListener
 {

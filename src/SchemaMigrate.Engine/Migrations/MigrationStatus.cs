@@ -12,6 +12,8 @@ public enum MigrationState
     Missing,
     /// <summary>Pending, but sorts before the newest applied migration (e.g. after merging parallel branches).</summary>
     OutOfOrder,
+    /// <summary>A no-transaction migration that stopped part-way in an earlier run; `up` resumes it.</summary>
+    Incomplete,
 }
 
 /// <summary>One migration as `status` reports it.</summary>
@@ -31,7 +33,11 @@ public sealed record MigrationStatus
     /// <summary>
     /// Joins the folder and the journal: every file and every journal row becomes one entry, in id order.
     /// </summary>
-    public static IReadOnlyList<MigrationStatus> Build(IReadOnlyList<MigrationFile> files, IReadOnlyList<JournalEntry> journal)
+    public static IReadOnlyList<MigrationStatus> Build(IReadOnlyList<MigrationFile> files, IReadOnlyList<JournalEntry> journal) =>
+        Build(files, journal, new Dictionary<string, StatementProgress>());
+
+    internal static IReadOnlyList<MigrationStatus> Build(
+        IReadOnlyList<MigrationFile> files, IReadOnlyList<JournalEntry> journal, IReadOnlyDictionary<string, StatementProgress> progress)
     {
         var applied = journal.ToDictionary(j => j.Id, StringComparer.Ordinal);
         var newestApplied = journal.Select(j => j.Id).Order(StringComparer.Ordinal).LastOrDefault();
@@ -60,6 +66,10 @@ public sealed record MigrationStatus
                             ? $"{file.Id} differs from the applied file only in line endings or a byte-order mark (a CRLF checkout?); add '*.sql text eol=lf' to .gitattributes"
                             : $"{file.Id} was changed after it was applied (journal {Short(row.Checksum)}, file {Short(file.Checksum)}); edits to applied migrations are not re-run: add a new migration instead"],
                     };
+            }
+            else if (progress.TryGetValue(file.Id, out var partial))
+            {
+                entry = entry with { State = MigrationState.Incomplete, Warnings = [partial.Describe(file)] };
             }
             else if (newestApplied is not null && StringComparer.Ordinal.Compare(file.Id, newestApplied) < 0)
             {

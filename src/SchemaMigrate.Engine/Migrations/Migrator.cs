@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using Azure.Core;
 using Npgsql;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Database;
 using SchemaMigrate.Engine.Diagnostics;
-using SchemaMigrate.Engine.Sql;
 
 namespace SchemaMigrate.Engine.Migrations;
 
@@ -14,12 +14,24 @@ public sealed record StatusReport(string MigrationsDirectory, string Database, s
 public sealed record MigrationPlan(StatusReport Status, IReadOnlyList<MigrationFile> ToApply);
 
 /// <summary>
-/// The apply engine (seed 003): every pending *.sql file, in ordinal order, each in its own transaction together
-/// with its journal row; the first failure rolls that file back and stops the run.
+/// The apply engine (seed 003), safe when runners race, die or meet busy tables: under a session advisory lock,
+/// every pending *.sql file in ordinal order, each in its own transaction together with its journal row (or
+/// statement by statement under no-transaction, resumable); the first failure stops the run.
 /// </summary>
-public sealed class Migrator(MigrationSettings settings)
+public sealed class Migrator
 {
-    public MigrationSettings Settings { get; } = settings;
+    private readonly TokenCredential? _entraCredential;
+
+    public Migrator(MigrationSettings settings) : this(settings, null) { }
+
+    /// <summary>With <paramref name="entraCredential"/>, --auth entra takes its tokens from it instead of DefaultAzureCredential.</summary>
+    internal Migrator(MigrationSettings settings, TokenCredential? entraCredential)
+    {
+        Settings = settings;
+        _entraCredential = entraCredential;
+    }
+
+    public MigrationSettings Settings { get; }
 
     public async Task<ApplyResult> UpAsync(IMigrationListener listener, CancellationToken ct = default)
     {
@@ -31,21 +43,24 @@ public sealed class Migrator(MigrationSettings settings)
             var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
             var target = TargetIndex(files);
 
-            await using var database = DatabaseTarget.Create(Settings);
+            await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
+            await using var runLock = await MigrationLock.AcquireAsync(database, Settings.LockWait, listener, ct);
             await using var conn = await database.OpenAsync(ct);
             var table = await Journal.EnsureAsync(conn, ct);
             var journal = await Journal.ReadAsync(conn, table, ct);
-            var status = MigrationStatus.Build(files, journal);
+            var progress = await ProgressTable.ReadAsync(conn, ProgressTable.NameFor(table), ct);
+            var status = MigrationStatus.Build(files, journal, progress);
             alreadyApplied = journal.Count;
-
-            foreach (var s in status.Where(s => s.Warnings.Count > 0))
-                listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
 
             var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
             var todo = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToList();
             pending = files.Count(f => !recorded.Contains(f.Id));
             listener.OnEvent(new RunStarted("up", Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, files.Count, journal.Count, pending));
+            foreach (var s in status.Where(s => s.Warnings.Count > 0))
+                listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
+            CheckBeforeRunning(status, todo);
 
+            var applier = new FileApplier(Settings, runLock, conn, table, listener);
             for (int i = 0; i < todo.Count; i++)
             {
                 var file = todo[i];
@@ -55,8 +70,9 @@ public sealed class Migrator(MigrationSettings settings)
                     listener.OnEvent(new MigrationSkipped(file.Id, "declined; nothing after it runs, to keep the order"));
                     break;
                 }
+                await runLock.EnsureHeldAsync(ct);
                 var started = Stopwatch.StartNew();
-                await ApplyAsync(conn, table, file, ct);
+                await applier.ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
                 var done = new AppliedMigration(file.Id, file.Checksum, file.Script.Statements.Count, started.Elapsed);
                 applied.Add(done);
                 pending--;
@@ -64,34 +80,58 @@ public sealed class Migrator(MigrationSettings settings)
             }
             return new ApplyResult { Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
         }
-        catch (MigrationException e)
+        catch (Exception e) when (e is MigrationException || (e is OperationCanceledException && ct.IsCancellationRequested))
         {
-            if (e.Failure.File is { } id && applied.All(a => a.Id != id) && e.Reason != ReasonCodes.MigrationsDirNotFound)
-                listener.OnEvent(new MigrationFailed(id, e.Failure));
-            return new ApplyResult { Failure = e.Failure, Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
+            var failure = e is MigrationException m ? m.Failure : new Failure
+            {
+                Reason = ReasonCodes.Cancelled,
+                Message = "cancelled between migrations (or while waiting for the lock); nothing was left half-done",
+            };
+            if (failure.File is { } id && applied.All(a => a.Id != id) && failure.Reason != ReasonCodes.MigrationsDirNotFound)
+                listener.OnEvent(new MigrationFailed(id, failure));
+            return new ApplyResult { Failure = failure, Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
         }
     }
 
     public async Task<StatusReport> StatusAsync(CancellationToken ct = default) => (await ReadStateAsync(ct)).Status;
 
+    /// <summary>What `up` would apply now; fails as `up` would before running anything (--strict, a file that cannot run as written).</summary>
     public async Task<MigrationPlan> PlanAsync(CancellationToken ct = default)
     {
         var (files, status) = await ReadStateAsync(ct);
         var target = TargetIndex(files);
         var recorded = status.Migrations.Where(m => m.AppliedChecksum is not null).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-        return new MigrationPlan(status, files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToArray());
+        var toApply = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToArray();
+        CheckBeforeRunning(status.Migrations, toApply);
+        return new MigrationPlan(status, toApply);
     }
 
     /// <summary>Files and journal as they are; creates nothing.</summary>
     private async Task<(IReadOnlyList<MigrationFile> Files, StatusReport Status)> ReadStateAsync(CancellationToken ct)
     {
         var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
-        await using var database = DatabaseTarget.Create(Settings);
+        await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
         await using var conn = await database.OpenAsync(ct);
         var table = await Journal.FindAsync(conn, ct);
         var journal = table is null ? [] : await Journal.ReadAsync(conn, table, ct);
-        var status = new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, MigrationStatus.Build(files, journal));
+        var progress = table is null ? new Dictionary<string, StatementProgress>() : await ProgressTable.ReadAsync(conn, ProgressTable.NameFor(table), ct);
+        var status = new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, MigrationStatus.Build(files, journal, progress));
         return (files, status);
+    }
+
+    /// <summary>What must hold before anything runs: --strict integrity, and every file to apply runnable as written.</summary>
+    private void CheckBeforeRunning(IReadOnlyList<MigrationStatus> status, IEnumerable<MigrationFile> toApply)
+    {
+        if (Settings.Strict && status.Where(s => s.State is MigrationState.Modified or MigrationState.OutOfOrder).ToList() is { Count: > 0 } bad)
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.IntegrityCheckFailed,
+                Message = $"--strict: nothing was applied because {string.Join("; ", bad.Select(b => $"{b.Id} is {b.State}: {b.Warnings[0]}"))}",
+                File = bad.Count == 1 ? bad[0].Id : null,
+            });
+        foreach (var file in toApply)
+            if (StatementRules.Check(file) is { } failure)
+                throw new MigrationException(failure);
     }
 
     /// <summary>Index of the last file to apply: the --to target, or the last file.</summary>
@@ -102,84 +142,5 @@ public sealed class Migrator(MigrationSettings settings)
             if (files[i].Id == Settings.TargetId) return i;
         throw new MigrationException(ReasonCodes.TargetNotFound,
             $"--to {Settings.TargetId}: no such migration in {Settings.MigrationsDirectory}; use a full file name such as {files.LastOrDefault()?.Id ?? "001_name.sql"}");
-    }
-
-    private async Task ApplyAsync(NpgsqlConnection conn, string table, MigrationFile file, CancellationToken ct)
-    {
-        var statements = file.Script.Statements;
-        var settings = SessionSettings(file).ToList();
-        await using var batch = new NpgsqlBatch(conn);
-        foreach (var setting in settings) batch.BatchCommands.Add(new NpgsqlBatchCommand($"SET LOCAL {setting}"));
-        foreach (var statement in statements) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
-        batch.BatchCommands.Add(Journal.Insert(table, file));
-        try
-        {
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            batch.Transaction = tx;
-            await batch.ExecuteNonQueryAsync(ct);
-            await tx.CommitAsync(ct);
-        }
-        catch (PostgresException e)
-        {
-            // Npgsql marks each batch command it saw complete; the first one still Unknown is the one that failed.
-            var failed = e.BatchCommand ?? batch.BatchCommands.Cast<NpgsqlBatchCommand>().FirstOrDefault(c => c.StatementType == StatementType.Unknown);
-            var index = failed is null ? -1 : batch.BatchCommands.IndexOf(failed) - settings.Count;
-            throw SqlFailure(file, index >= 0 && index < statements.Count ? statements[index] : null, e, ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw new MigrationException(new Failure
-            {
-                Reason = ReasonCodes.Cancelled,
-                Message = $"cancelled while applying {file.Id}; its transaction was rolled back and it is not recorded",
-                File = file.Id,
-            });
-        }
-        catch (NpgsqlException e)
-        {
-            throw new MigrationException(new Failure
-            {
-                Reason = ReasonCodes.ConnectionLost,
-                Message = Redactor.Redact($"connection lost while applying {file.Id}: {e.Message}; the server rolled its transaction back and it is not recorded"),
-                File = file.Id,
-            }, e);
-        }
-    }
-
-    private IEnumerable<string> SessionSettings(MigrationFile file)
-    {
-        var lockTimeout = file.Directives.LockTimeout ?? Settings.LockTimeout;
-        var statementTimeout = file.Directives.StatementTimeout ?? Settings.StatementTimeout;
-        yield return $"lock_timeout = '{Durations.ToPostgres(lockTimeout)}'";
-        if (statementTimeout > TimeSpan.Zero || file.Directives.StatementTimeout is not null)
-            yield return $"statement_timeout = '{Durations.ToPostgres(statementTimeout)}'";
-    }
-
-    private static MigrationException SqlFailure(MigrationFile file, SqlStatement? statement, PostgresException e, CancellationToken ct)
-    {
-        var reason = e.SqlState switch
-        {
-            "55P03" => ReasonCodes.LockTimeout,
-            "57014" when ct.IsCancellationRequested => ReasonCodes.Cancelled,
-            "57014" => ReasonCodes.StatementTimeout,
-            "57P01" or "57P02" or "57P03" => ReasonCodes.ConnectionLost,
-            _ when e.SqlState.StartsWith("08", StringComparison.Ordinal) => ReasonCodes.ConnectionLost,
-            _ => ReasonCodes.SqlApplyFailed,
-        };
-        int? line = statement is null ? null : e.Position > 0 ? statement.LineOfPosition(e.Position) : statement.Line;
-        var where = line is null ? file.Id : $"{file.Id}:{line}";
-        return new MigrationException(new Failure
-        {
-            Reason = reason,
-            Message = Redactor.Redact($"{where}: {e.SqlState} {e.MessageText}"),
-            File = file.Id,
-            Line = line,
-            SqlState = e.SqlState,
-            Detail = Redactor.RedactOptional(e.Detail),
-            Hint = Redactor.RedactOptional(e.Hint),
-            Where = Redactor.RedactOptional(e.Where),
-            Position = e.Position > 0 ? e.Position : null,
-            Statement = statement is null ? null : Redactor.Redact(statement.Text.Length > 400 ? statement.Text[..400] + " ..." : statement.Text),
-        }, e);
     }
 }

@@ -15,6 +15,9 @@ public sealed record RunnerRun(int ExitCode, string Stdout, string Stderr)
         .ToList();
 
     public JsonElement Result => Events.Last(e => e.GetProperty("event").GetString() == "result");
+
+    /// <summary>The --json events of one kind ("migration.retrying", "status", ...).</summary>
+    public IReadOnlyList<JsonElement> EventsOf(string name) => Events.Where(e => e.GetProperty("event").GetString() == name).ToList();
 }
 
 /// <summary>Runs the built MigrateRunner.dll as the container job does: a separate process, configured by environment.</summary>

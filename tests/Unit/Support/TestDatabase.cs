@@ -17,6 +17,9 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>Superuser connection string to this database.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The superuser's password: no runner output may contain it.</summary>
+    public string Password => new NpgsqlConnectionStringBuilder(ConnectionString).Password!;
+
     public static async Task<TestDatabase> CreateAsync()
     {
         var name = "t_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();

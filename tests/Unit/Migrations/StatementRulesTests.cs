@@ -1,0 +1,119 @@
+using System.Text;
+using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
+using SchemaMigrate.Engine.Sql;
+
+namespace SchemaMigrate.Tests.Migrations;
+
+public class StatementRulesTests
+{
+    private static MigrationFile File(string sql, string id = "004_x.sql") => MigrationFile.FromBytes(id, id, Encoding.UTF8.GetBytes(sql));
+
+    [Theory]
+    [InlineData("CREATE INDEX CONCURRENTLY i ON t (a)", "CREATE INDEX CONCURRENTLY")]
+    [InlineData("create unique index concurrently if not exists i on t (a)", "CREATE INDEX CONCURRENTLY")]
+    [InlineData("DROP INDEX CONCURRENTLY IF EXISTS i", "DROP INDEX CONCURRENTLY")]
+    [InlineData("REINDEX INDEX CONCURRENTLY i", "REINDEX CONCURRENTLY")]
+    [InlineData("REINDEX (VERBOSE) SCHEMA app", "REINDEX SCHEMA")]
+    [InlineData("REINDEX DATABASE app", "REINDEX DATABASE")]
+    [InlineData("VACUUM (ANALYZE) t", "VACUUM")]
+    [InlineData("CLUSTER VERBOSE", "CLUSTER without a table name")]
+    [InlineData("CREATE DATABASE other", "CREATE DATABASE")]
+    [InlineData("DROP DATABASE other", "DROP DATABASE")]
+    [InlineData("ALTER DATABASE app SET TABLESPACE fast", "ALTER DATABASE ... SET TABLESPACE")]
+    [InlineData("CREATE TABLESPACE fast LOCATION '/x'", "CREATE TABLESPACE")]
+    [InlineData("ALTER SYSTEM SET work_mem = '64MB'", "ALTER SYSTEM")]
+    [InlineData("DISCARD ALL", "DISCARD ALL")]
+    [InlineData("ALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY", "DETACH PARTITION ... CONCURRENTLY")]
+    [InlineData("CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p", "CREATE SUBSCRIPTION")]
+    [InlineData("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok' AFTER 'sad'", "ALTER TYPE ... ADD VALUE")]
+    public void Statements_PostgreSQL_refuses_in_a_transaction_are_recognised(string sql, string name)
+    {
+        Assert.Equal(name, StatementRules.RefusedInTransactionName(SqlScript.Parse(sql).Statements.Single()));
+    }
+
+    [Theory]
+    [InlineData("CREATE INDEX i ON t (a)")]
+    [InlineData("REINDEX TABLE t")]
+    [InlineData("CLUSTER t USING t_pkey")]
+    [InlineData("ANALYZE t")]
+    [InlineData("ALTER TABLE m DETACH PARTITION m_2020")]
+    [InlineData("ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'")]
+    [InlineData("REFRESH MATERIALIZED VIEW CONCURRENTLY mv")]
+    [InlineData("DO $$ BEGIN EXECUTE 'CREATE INDEX CONCURRENTLY i ON t (a)'; COMMIT; END $$")]
+    public void Statements_that_run_in_a_transaction_are_not_flagged(string sql)
+    {
+        Assert.Null(StatementRules.RefusedInTransactionName(SqlScript.Parse(sql).Statements.Single()));
+        Assert.Null(StatementRules.Check(File(sql + ";")));
+    }
+
+    [Fact]
+    public void A_transactional_file_with_CREATE_INDEX_CONCURRENTLY_is_refused_at_its_line_with_the_directive_named()
+    {
+        var failure = StatementRules.Check(File("CREATE TABLE t (a int);\n\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"));
+
+        Assert.NotNull(failure);
+        Assert.Equal(ReasonCodes.MigrationInvalid, failure.Reason);
+        Assert.Equal(3, failure.Line);
+        Assert.StartsWith("004_x.sql:3: CREATE INDEX CONCURRENTLY cannot run inside a transaction block", failure.Message);
+        Assert.Contains("-- schemamigrate:no-transaction", failure.Action);
+    }
+
+    [Fact]
+    public void ALTER_TYPE_ADD_VALUE_is_refused_with_the_reason_it_needs_its_own_transaction()
+    {
+        var failure = StatementRules.Check(File("ALTER TYPE mood ADD VALUE 'ok';"));
+        Assert.Contains("cannot be used until that transaction commits", failure!.Message);
+        Assert.Contains("-- schemamigrate:no-transaction", failure.Action);
+    }
+
+    [Fact]
+    public void The_same_statements_are_accepted_under_no_transaction()
+    {
+        Assert.Null(StatementRules.Check(File(
+            "-- schemamigrate:no-transaction\nCREATE INDEX CONCURRENTLY a ON t (a);\nCREATE INDEX CONCURRENTLY b ON t (b);\nALTER TYPE mood ADD VALUE 'ok';\nVACUUM t;")));
+    }
+
+    [Theory]
+    [InlineData("BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;", 1, "'BEGIN' is transaction control")]
+    [InlineData("CREATE TABLE t (a int);\nSTART TRANSACTION ISOLATION LEVEL SERIALIZABLE;", 2, "'START TRANSACTION' is transaction control")]
+    [InlineData("CREATE TABLE t (a int);\nCOMMIT;", 2, "'COMMIT' is transaction control")]
+    [InlineData("CREATE TABLE t (a int);\nEND;", 2, "'END' is transaction control")]
+    [InlineData("SELECT 1;\nROLLBACK;", 2, "'ROLLBACK' is transaction control")]
+    [InlineData("COPY t (a) FROM STDIN;", 1, "COPY ... FROM STDIN")]
+    [InlineData("SELECT 1;\n\\connect other\nSELECT 2;", 2, "'\\connect' is a psql meta-command")]
+    public void Transaction_control_COPY_through_the_client_and_psql_meta_commands_are_refused(string sql, int line, string message)
+    {
+        foreach (var directive in new[] { "", "-- schemamigrate:no-transaction\n" })
+        {
+            var failure = StatementRules.Check(File(directive + sql));
+            Assert.NotNull(failure);
+            Assert.Equal(line + (directive.Length > 0 ? 1 : 0), failure.Line);
+            Assert.Contains(message, failure.Message);
+        }
+    }
+
+    [Fact]
+    public void Savepoints_and_plpgsql_BEGIN_are_not_transaction_control()
+    {
+        Assert.Null(StatementRules.Check(File(
+            "SAVEPOINT s;\nCREATE TABLE t (a int);\nROLLBACK TO SAVEPOINT s;\nRELEASE SAVEPOINT s;\n"
+            + "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n"
+            + "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n"
+            + "SELECT E'\\\\connect is text here';")));
+    }
+
+    [Theory]
+    [InlineData("CREATE INDEX CONCURRENTLY i ON t (a)", true, true)]
+    [InlineData("DROP INDEX CONCURRENTLY i", true, true)]
+    [InlineData("REFRESH MATERIALIZED VIEW CONCURRENTLY mv", false, true)]
+    [InlineData("ALTER TABLE m DETACH PARTITION p CONCURRENTLY", true, false)]
+    [InlineData("CALL backfill()", false, false)]
+    [InlineData("ALTER TABLE t ADD COLUMN c int", false, true)]
+    public void Concurrent_ddl_skips_the_default_lock_timeout_and_only_single_transaction_work_is_retried(string sql, bool concurrent, bool retryable)
+    {
+        var statement = SqlScript.Parse(sql).Statements.Single();
+        Assert.Equal(concurrent, StatementRules.IsConcurrentDdl(statement));
+        Assert.Equal(retryable, StatementRules.RetryableAfterLockTimeout(statement));
+    }
+}
