@@ -15,29 +15,28 @@ public sealed record LoadedDependency(string Name, string Version, string LoadCo
 /// </summary>
 public static class EngineDependencies
 {
-    public static IReadOnlyList<LoadedDependency> Describe() =>
-    [
-        Of(typeof(EngineDependencies).Assembly),
-        Of(typeof(Npgsql.NpgsqlDataSource).Assembly),
-        Of(typeof(Azure.Core.TokenCredential).Assembly),
-        Of(typeof(Azure.Identity.DefaultAzureCredential).Assembly),
-        // Azure.Identity must see the same Azure.Core as the engine, or its credentials are not the engine's TokenCredential.
-        Of(BaseTypes(typeof(Azure.Identity.DefaultAzureCredential)).Single(t => t.FullName == "Azure.Core.TokenCredential").Assembly, "Azure.Core (as bound by Azure.Identity)"),
-        Of(typeof(System.Text.Json.JsonSerializer).Assembly),
-    ];
+    public static IReadOnlyList<LoadedDependency> Describe()
+    {
+        var engine = typeof(EngineDependencies).Assembly;
+        var context = AssemblyLoadContext.GetLoadContext(engine) ?? AssemblyLoadContext.Default;
+        return
+        [
+            Of(engine),
+            Of(typeof(Npgsql.NpgsqlDataSource).Assembly),
+            Of(typeof(Azure.Core.TokenCredential).Assembly),
+            // Its credential types are forwarded to Azure.Core, so ask the engine's context for the assembly itself.
+            Of(context.LoadFromAssemblyName(new AssemblyName("Azure.Identity"))),
+            Of(typeof(System.Text.Json.JsonSerializer).Assembly),
+        ];
+    }
 
-    private static LoadedDependency Of(Assembly assembly, string? name = null)
+    private static LoadedDependency Of(Assembly assembly)
     {
         var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
         return new LoadedDependency(
-            name ?? assembly.GetName().Name!,
+            assembly.GetName().Name!,
             informational?.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "?",
             AssemblyLoadContext.GetLoadContext(assembly)?.Name ?? "?",
             assembly.Location);
-    }
-
-    private static IEnumerable<Type> BaseTypes(Type type)
-    {
-        for (var t = type.BaseType; t is not null; t = t.BaseType) yield return t;
     }
 }
