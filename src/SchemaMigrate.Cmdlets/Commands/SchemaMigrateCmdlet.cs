@@ -27,6 +27,12 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
     protected bool WhatIfRequested =>
         LanguagePrimitives.IsTrue(MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) ? whatIf : GetVariableValue("WhatIfPreference"));
 
+    /// <summary>True under -Debug or a $DebugPreference that shows debug output: then the engine's libraries are listed.</summary>
+    private bool DebugRequested =>
+        MyInvocation.BoundParameters.TryGetValue("Debug", out var debug)
+            ? LanguagePrimitives.IsTrue(debug)
+            : GetVariableValue("DebugPreference") is ActionPreference preference && preference != ActionPreference.SilentlyContinue;
+
     /// <summary>The engine settings for these parameters; relative paths resolve against the current PowerShell location.</summary>
     internal MigrationSettings BuildSettings(SettingsParameters parameters)
     {
@@ -38,7 +44,8 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
     /// <summary>Prepares (on the pipeline thread) and runs an operation; every failure becomes an ErrorRecord.</summary>
     internal void Execute(Func<Operation> prepare)
     {
-        foreach (var dependency in EngineDependencies.Describe()) WriteDebug(dependency.ToString());
+        if (DebugRequested)
+            foreach (var dependency in EngineDependencies.Describe()) WriteDebug(dependency.ToString());
         using var pump = new OperationPump(_stop.Token);
         var sink = new CmdletSink(this, pump);
         try
