@@ -31,6 +31,11 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     [DurationTransformation]
     public TimeSpan? LockWait { get; set; }
 
+    /// <summary>How often a migration that hit lock_timeout runs again.</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int? LockRetries { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -42,7 +47,7 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
 
     protected override void EndProcessing() => Execute(() =>
     {
-        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait };
+        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries };
         return new ApplyOperation(BuildSettings(parameters), PassThru, WhatIfRequested).RunAsync;
     });
 }

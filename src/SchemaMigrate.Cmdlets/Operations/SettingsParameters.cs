@@ -19,6 +19,7 @@ internal sealed record SettingsParameters
     public bool Strict { get; init; }
     public TimeSpan? LockTimeout { get; init; }
     public TimeSpan? LockWait { get; init; }
+    public int? LockRetries { get; init; }
 
     /// <param name="environment">The process environment (tests pass their own).</param>
     /// <param name="resolvePath">Turns a relative folder into a full path against PowerShell's current location, which is not the process's.</param>
@@ -37,6 +38,7 @@ internal sealed record SettingsParameters
             Strict = Strict || settings.Strict,
             LockTimeout = LockTimeout ?? settings.LockTimeout,
             LockWait = LockWait ?? settings.LockWait,
+            LockRetries = LockRetries ?? settings.LockRetries,
         };
         return settings;
     }

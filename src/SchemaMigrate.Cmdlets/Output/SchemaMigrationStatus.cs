@@ -10,6 +10,8 @@ public enum SchemaMigrationState
     Modified,
     Missing,
     OutOfOrder,
+    /// <summary>A no-transaction migration that stopped part-way in an earlier run (reported by engines that resume such files).</summary>
+    Incomplete,
 }
 
 /// <summary>

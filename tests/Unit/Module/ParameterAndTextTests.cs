@@ -28,7 +28,7 @@ public class ParameterAndTextTests
         var overridden = new SettingsParameters
         {
             Path = "other", ConnectionString = "Host=param-host", UserName = "migrator", Password = "pa55-word-param",
-            Auth = "entra", To = "002_b.sql", LockTimeout = TimeSpan.FromSeconds(1), LockWait = TimeSpan.FromMinutes(5),
+            Auth = "entra", To = "002_b.sql", LockTimeout = TimeSpan.FromSeconds(1), LockWait = TimeSpan.FromMinutes(5), LockRetries = 0,
         }.ToSettings(environment, UnderBase);
 
         Assert.Equal("/base/ops/migrations", fromEnvironment.MigrationsDirectory);
@@ -44,6 +44,8 @@ public class ParameterAndTextTests
         Assert.Equal("002_b.sql", overridden.TargetId);
         Assert.Equal(TimeSpan.FromSeconds(1), overridden.LockTimeout);
         Assert.Equal(TimeSpan.FromMinutes(5), overridden.LockWait);
+        Assert.Equal(3, fromEnvironment.LockRetries);
+        Assert.Equal(0, overridden.LockRetries);
         Assert.Equal(Redactor.Mask, Redactor.Redact("pa55-word-param"));
     }
 
