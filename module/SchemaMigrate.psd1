@@ -8,10 +8,18 @@
     Description          = 'Apply, inspect, trigger and triage PostgreSQL schema migrations, locally and as an Azure Container Apps Job.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    CmdletsToExport      = @()
+    # The engine and its dependencies are not listed in RequiredAssemblies: they load into the module's own
+    # AssemblyLoadContext from Dependencies/, never into the session's default one.
+    CmdletsToExport      = @(
+        'Get-SchemaMigrationStatus'
+        'Invoke-SchemaMigration'
+        'New-SchemaMigration'
+        'Test-SchemaMigration'
+    )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
+    FormatsToProcess     = @('SchemaMigrate.Format.ps1xml')
     PrivateData          = @{
         PSData = @{
             Tags       = @('PostgreSQL', 'Migrations', 'AzureContainerApps', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')

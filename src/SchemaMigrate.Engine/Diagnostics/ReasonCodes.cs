@@ -21,10 +21,10 @@ public static class ReasonCodes
         "Read the message for the option and the accepted values; `MigrateRunner --help` lists every option.");
     public static readonly ReasonCode MigrationsDirNotFound = new("MIGRATIONS_DIR_NOT_FOUND", 3, "ObjectNotFound",
         "The migrations folder does not exist.",
-        "Check MIGRATIONS_DIR (default /app/ops/migrations) or --migrations-dir, and that the image copies ops/migrations.");
+        "Check MIGRATIONS_DIR (default /app/ops/migrations), --migrations-dir or -Path, and that the image copies ops/migrations.");
     public static readonly ReasonCode MigrationInvalid = new("MIGRATION_INVALID", 4, "InvalidData",
-        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, a statement that cannot run in a transaction without the no-transaction directive, transaction control, COPY FROM STDIN or a psql meta-command); checked before anything runs.",
-        "Fix the file at the line named; nothing was applied from it.");
+        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, a statement that cannot run in a transaction without the no-transaction directive, transaction control, COPY FROM STDIN or a psql meta-command), or its name means it never runs or runs out of numeric order; checked before anything runs.",
+        "Fix the file at the line named (or rename it, if it is not applied anywhere yet); nothing was applied from it.");
     public static readonly ReasonCode DbUnreachable = new("DB_UNREACHABLE", 5, "ConnectionError",
         "The database server could not be reached (DNS, network, firewall, server down, or connect timeout).",
         "Check host and port in DB_CONN, the server's firewall rules and that it is running; retry once it answers.");

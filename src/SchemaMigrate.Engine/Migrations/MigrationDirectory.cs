@@ -7,6 +7,16 @@ public static class MigrationDirectory
 {
     public static IReadOnlyList<MigrationFile> Load(string directory)
     {
+        var options = new EnumerationOptions { MatchCasing = MatchCasing.CaseSensitive, RecurseSubdirectories = false };
+        return Directory.EnumerateFiles(Existing(directory), "*.sql", options)
+            .Order(StringComparer.Ordinal)
+            .Select(MigrationFile.Load)
+            .ToArray();
+    }
+
+    /// <summary>The folder's full path; MIGRATIONS_DIR_NOT_FOUND when it does not exist or is a file.</summary>
+    public static string Existing(string directory)
+    {
         var full = Path.GetFullPath(directory);
         if (!Directory.Exists(full))
             throw new MigrationException(new Failure
@@ -17,11 +27,6 @@ public static class MigrationDirectory
                     : $"migrations directory {full} does not exist",
                 File = full,
             });
-
-        var options = new EnumerationOptions { MatchCasing = MatchCasing.CaseSensitive, RecurseSubdirectories = false };
-        return Directory.EnumerateFiles(full, "*.sql", options)
-            .Order(StringComparer.Ordinal)
-            .Select(MigrationFile.Load)
-            .ToArray();
+        return full;
     }
 }

@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using SchemaMigrate.Cmdlets.Operations;
+
+namespace SchemaMigrate.Cmdlets;
+
+[Cmdlet(VerbsLifecycle.Invoke, "SchemaMigration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(SchemaMigrationResult))]
+public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
+{
+    private string? _highestTo;
+
+    /// <summary>Migrations folder; default MIGRATIONS_DIR.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Stop after this migration; binds the Id of piped status objects.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    [ValidateNotNullOrEmpty]
+    public string? To { get; set; }
+
+    [Parameter]
+    public SwitchParameter Strict { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? LockTimeout { get; set; }
+
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? LockWait { get; set; }
+
+    /// <summary>How often a migration that hit lock_timeout runs again.</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int? LockRetries { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    // Piped ids are gathered and applied in one run, up to the one that sorts last (the order migrations run in).
+    protected override void ProcessRecord()
+    {
+        if (To is not null && (_highestTo is null || StringComparer.Ordinal.Compare(To, _highestTo) > 0)) _highestTo = To;
+    }
+
+    protected override void EndProcessing() => Execute(() =>
+    {
+        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries };
+        return new ApplyOperation(BuildSettings(parameters), PassThru, WhatIfRequested).RunAsync;
+    });
+}

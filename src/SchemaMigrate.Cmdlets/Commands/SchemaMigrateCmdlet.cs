@@ -1,0 +1,151 @@
+using System.Management.Automation;
+using SchemaMigrate.Cmdlets.Hosting;
+using SchemaMigrate.Cmdlets.Operations;
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Cmdlets;
+
+/// <summary>An engine operation as a cmdlet runs it: off the pipeline thread, reporting through the sink.</summary>
+internal delegate Task Operation(IOperationSink sink, CancellationToken ct);
+
+/// <summary>
+/// Base of every SchemaMigrate cmdlet. <see cref="Execute"/> runs an engine operation on a worker thread, writes
+/// what it reports from the pipeline thread, cancels it on Ctrl+C (and waits for it to roll back), and turns a
+/// failure into a terminating ErrorRecord whose ErrorId is the reason code. Engine types appear only inside
+/// method bodies: PowerShell reflects over this class before the engine's load context is wired up.
+/// </summary>
+public abstract class SchemaMigrateCmdlet : PSCmdlet
+{
+    private const int ProgressActivityId = 1;
+    private readonly CancellationTokenSource _stop = new();
+    private string? _target;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>True under -WhatIf, given or inherited through $WhatIfPreference.</summary>
+    protected bool WhatIfRequested =>
+        LanguagePrimitives.IsTrue(MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) ? whatIf : GetVariableValue("WhatIfPreference"));
+
+    /// <summary>True under -Debug or a $DebugPreference that shows debug output: then the engine's libraries are listed.</summary>
+    private bool DebugRequested =>
+        MyInvocation.BoundParameters.TryGetValue("Debug", out var debug)
+            ? LanguagePrimitives.IsTrue(debug)
+            : GetVariableValue("DebugPreference") is ActionPreference preference && preference != ActionPreference.SilentlyContinue;
+
+    /// <summary>The engine settings for these parameters; relative paths resolve against the current PowerShell location.</summary>
+    internal MigrationSettings BuildSettings(SettingsParameters parameters)
+    {
+        var settings = parameters.ToSettings(Environment.GetEnvironmentVariables(), GetUnresolvedProviderPathFromPSPath);
+        _target = settings.MigrationsDirectory;
+        return settings;
+    }
+
+    /// <summary>Prepares (on the pipeline thread) and runs an operation; every failure becomes an ErrorRecord.</summary>
+    internal void Execute(Func<Operation> prepare)
+    {
+        if (DebugRequested)
+            foreach (var dependency in EngineDependencies.Describe()) WriteDebug(dependency.ToString());
+        using var pump = new OperationPump(_stop.Token);
+        var sink = new CmdletSink(this, pump);
+        try
+        {
+            var operation = prepare();
+            pump.Run(ct => operation(sink, ct));
+        }
+        catch (Exception) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (MigrationException e)
+        {
+            WriteDebug(Redactor.Redact(e.ToString()));
+            ThrowTerminatingError(ErrorRecordFor(e.Failure, _target));
+        }
+        catch (Exception e) when (e is not RuntimeException)
+        {
+            // PowerShell's own exceptions (a host that cannot prompt, a stopped pipeline) pass through unchanged.
+            WriteDebug(Redactor.Redact(e.ToString()));
+            ThrowTerminatingError(ErrorRecordFor(FailureText.Unexpected(e), _target));
+        }
+    }
+
+    private static ErrorRecord ErrorRecordFor(Failure failure, object? target)
+    {
+        var category = Enum.TryParse<ErrorCategory>(failure.Reason.Category, out var c) ? c : ErrorCategory.NotSpecified;
+        // A fresh exception: the engine's inner exceptions (Npgsql's) stay out of $Error; -Debug shows them, redacted.
+        return new ErrorRecord(new MigrationException(failure), failure.ReasonCode, category, failure.File ?? target)
+        {
+            ErrorDetails = new ErrorDetails(FailureText.Describe(failure)) { RecommendedAction = failure.Action },
+        };
+    }
+
+    /// <summary>The sink an operation writes to: every call is carried to the pipeline thread by the pump.</summary>
+    private sealed class CmdletSink(SchemaMigrateCmdlet cmdlet, OperationPump pump) : IOperationSink
+    {
+        public void WriteObject(object item) => pump.Post(() => cmdlet.WriteObject(item));
+
+        public void WriteError(Failure failure, object target) => pump.Post(() => cmdlet.WriteError(ErrorRecordFor(failure, target)));
+
+        public void WriteWarning(string message) => pump.Post(() => cmdlet.WriteWarning(Redactor.Redact(message)));
+
+        public void WriteVerbose(string message) => pump.Post(() => cmdlet.WriteVerbose(Redactor.Redact(message)));
+
+        public void WriteProgress(OperationProgress progress) => pump.Post(() => cmdlet.WriteProgress(
+            new ProgressRecord(ProgressActivityId, Redactor.Redact(progress.Activity), progress.Status)
+            {
+                PercentComplete = progress.PercentComplete,
+                RecordType = progress.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            }));
+
+        public bool ShouldProcess(string target, string action) => pump.Ask(() => cmdlet.ShouldProcess(Redactor.Redact(target), action));
+    }
+}
+
+/// <summary>Base of the cmdlets that open the database: how to reach it, as MigrateRunner's DB_CONN and --auth.</summary>
+public abstract class DatabaseCmdlet : SchemaMigrateCmdlet
+{
+    /// <summary>Npgsql connection string or postgres:// URI; default DB_CONN.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Overrides the connection string's user and password.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [ValidateSet("Password", "Entra")]
+    public string? Auth { get; set; }
+
+    internal SettingsParameters ConnectionParameters(string? path)
+    {
+        var credential = Credential == PSCredential.Empty ? null : Credential;
+        return new SettingsParameters
+        {
+            Path = path,
+            ConnectionString = ConnectionString,
+            UserName = credential?.UserName,
+            Password = credential?.GetNetworkCredential().Password,
+            Auth = Auth,
+        };
+    }
+}
+
+/// <summary>[TimeSpan] parameters that also take 5s, 500ms, 2min or a number of seconds (see DurationArgument).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class DurationTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        try
+        {
+            return DurationArgument.Parse(inputData is PSObject wrapped ? wrapped.BaseObject : inputData);
+        }
+        catch (MigrationException e)
+        {
+            throw new ArgumentTransformationMetadataException(e.Message);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using SchemaMigrate.Cmdlets.Operations;
+
+namespace SchemaMigrate.Cmdlets;
+
+[Cmdlet(VerbsDiagnostic.Test, "SchemaMigration", DefaultParameterSetName = StaticSet)]
+[OutputType(typeof(SchemaMigrationTestResult))]
+public sealed class TestSchemaMigrationCommand : SchemaMigrateCmdlet
+{
+    private const string StaticSet = "Static";
+    private const string VerifySet = "Verify";
+
+    /// <summary>Migrations folder; default MIGRATIONS_DIR.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Also apply every migration to a throwaway database.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = VerifySet)]
+    public SwitchParameter Verify { get; set; }
+
+    /// <summary>With -Verify: create and drop a scratch database on this server instead of starting a throwaway cluster.</summary>
+    [Parameter(ParameterSetName = VerifySet)]
+    [ValidateNotNullOrEmpty]
+    public string? DevDatabase { get; set; }
+
+    protected override void ProcessRecord() =>
+        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path }), Verify, DevDatabase).RunAsync);
+}

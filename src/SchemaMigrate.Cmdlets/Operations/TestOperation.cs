@@ -1,0 +1,74 @@
+using SchemaMigrate.Cmdlets.Hosting;
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
+
+namespace SchemaMigrate.Cmdlets.Operations;
+
+/// <summary>
+/// Test-SchemaMigration: checks a folder without a database (file names, encoding, directives, statement
+/// splitting) and reports every problem, not just the first; then, with <paramref name="verify"/> and no errors,
+/// applies everything to a throwaway database as `MigrateRunner verify` does.
+/// </summary>
+internal sealed class TestOperation(MigrationSettings settings, bool verify, string? devDatabase)
+{
+    public async Task RunAsync(IOperationSink sink, CancellationToken ct)
+    {
+        var directory = MigrationDirectory.Existing(settings.MigrationsDirectory);
+        var names = Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        var issues = MigrationNaming.Check(names);
+        var files = new List<(string Name, MigrationFile? File, bool Valid)>();
+
+        foreach (var name in names.Where(n => MigrationNaming.IsMigrationFile(n) || issues.Any(i => i.File == n)))
+        {
+            var valid = true;
+            foreach (var issue in issues.Where(i => i.File == name))
+            {
+                if (!issue.IsError) sink.WriteWarning(issue.Message);
+                else
+                {
+                    valid = false;
+                    sink.WriteError(new Failure { Reason = ReasonCodes.MigrationInvalid, Message = issue.Message, File = name }, name);
+                }
+            }
+            MigrationFile? file = null;
+            if (MigrationNaming.IsMigrationFile(name))
+            {
+                try
+                {
+                    file = MigrationFile.Load(Path.Combine(directory, name));
+                }
+                catch (MigrationException e)
+                {
+                    valid = false;
+                    sink.WriteError(e.Failure, name);
+                }
+            }
+            files.Add((name, file, valid));
+        }
+        if (files.Count == 0) sink.WriteWarning($"{directory} holds no *{MigrationNaming.Extension} files");
+
+        ApplyResult? verified = null;
+        if (verify && files.All(f => f.Valid))
+        {
+            sink.WriteVerbose($"verify: applying every migration in {directory} to a scratch database");
+            var listener = new SinkListener(sink, passThru: false, confirm: false);
+            verified = (await Verifier.RunAsync(settings with { MigrationsDirectory = directory }, devDatabase, listener, ct)).Apply;
+            listener.Complete();
+        }
+        else if (verify) sink.WriteWarning("not verified against a database: fix the errors above first");
+
+        foreach (var (name, file, valid) in files)
+            sink.WriteObject(new SchemaMigrationTestResult
+            {
+                Id = name,
+                Valid = valid,
+                Verified = verified?.Applied.Any(a => a.Id == name) == true,
+                Statements = file?.Script.Statements.Count,
+                Directives = [.. file?.Directives.Names ?? []],
+                Checksum = file?.Checksum,
+                Path = Path.Combine(directory, name),
+            });
+        if (verified?.Failure is { } failure) throw new MigrationException(failure);
+    }
+}

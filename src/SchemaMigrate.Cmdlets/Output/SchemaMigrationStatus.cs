@@ -1,0 +1,47 @@
+using SchemaMigrate.Engine.Migrations;
+
+namespace SchemaMigrate.Cmdlets;
+
+/// <summary>The engine's MigrationState, as a type PowerShell can name (-State Pending, [SchemaMigrate.Cmdlets.SchemaMigrationState]).</summary>
+public enum SchemaMigrationState
+{
+    Applied,
+    Pending,
+    Modified,
+    Missing,
+    OutOfOrder,
+    /// <summary>A no-transaction migration that stopped part-way in an earlier run (reported by engines that resume such files).</summary>
+    Incomplete,
+}
+
+/// <summary>
+/// One migration as Get-SchemaMigrationStatus reports it. Output types live in this assembly because PowerShell
+/// cannot name types from the engine's private load context; each is filled from the engine record in one place.
+/// </summary>
+public sealed class SchemaMigrationStatus
+{
+    public required string Id { get; init; }
+    public required SchemaMigrationState State { get; init; }
+    /// <summary>Checksum of the file on disk (null when Missing).</summary>
+    public string? Checksum { get; init; }
+    /// <summary>Checksum recorded in schema_migrations (null unless applied).</summary>
+    public string? AppliedChecksum { get; init; }
+    public DateTimeOffset? AppliedAt { get; init; }
+    public string[] Directives { get; init; } = [];
+    public string[] Warnings { get; init; } = [];
+    public string? Path { get; init; }
+
+    internal static SchemaMigrationStatus From(MigrationStatus status) => new()
+    {
+        Id = status.Id,
+        State = Enum.Parse<SchemaMigrationState>(status.State.ToString()),
+        Checksum = status.Checksum,
+        AppliedChecksum = status.AppliedChecksum,
+        AppliedAt = status.AppliedAt,
+        Directives = [.. status.Directives],
+        Warnings = [.. status.Warnings],
+        Path = status.Path,
+    };
+
+    public override string ToString() => Id;
+}

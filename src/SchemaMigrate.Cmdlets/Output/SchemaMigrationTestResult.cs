@@ -1,0 +1,17 @@
+namespace SchemaMigrate.Cmdlets;
+
+/// <summary>What Test-SchemaMigration found for one file of the folder.</summary>
+public sealed class SchemaMigrationTestResult
+{
+    public required string Id { get; init; }
+    /// <summary>False when the file will not run as named or written (the errors say why).</summary>
+    public required bool Valid { get; init; }
+    /// <summary>True when -Verify applied it to a throwaway database.</summary>
+    public bool Verified { get; init; }
+    public int? Statements { get; init; }
+    public string[] Directives { get; init; } = [];
+    public string? Checksum { get; init; }
+    public required string Path { get; init; }
+
+    public override string ToString() => Id;
+}

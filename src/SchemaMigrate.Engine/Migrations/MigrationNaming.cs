@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Migrations;
+
+/// <summary>One finding about a file name in a migrations folder. Errors mean the file will not run, or not where its number says.</summary>
+public sealed record NamingIssue(string File, bool IsError, string Message);
+
+/// <summary>
+/// The naming rules behind ordinal ordering (seed 003): a zero-padded numeric prefix, one width, lowercase
+/// <c>.sql</c>. <see cref="Check"/> reports names that will be skipped or run out of numeric order;
+/// <see cref="NextFileName"/> picks the name a new migration gets, and refuses one that would sort wrongly.
+/// </summary>
+public static partial class MigrationNaming
+{
+    public const string Extension = ".sql";
+    public const int DefaultWidth = 3;
+
+    /// <summary>True for the names a run picks up: ending in lowercase <c>.sql</c>, as MigrationDirectory.Load enumerates them.</summary>
+    public static bool IsMigrationFile(string fileName) => fileName.EndsWith(Extension, StringComparison.Ordinal);
+
+    /// <summary>Checks the names of every file in a migrations folder (not recursive).</summary>
+    public static IReadOnlyList<NamingIssue> Check(IEnumerable<string> fileNames)
+    {
+        var names = fileNames.Order(StringComparer.Ordinal).ToList();
+        var issues = new List<NamingIssue>();
+        var numbered = new List<(string Name, string Digits, long Number)>();
+
+        foreach (var name in names)
+        {
+            var prefix = Prefix(name);
+            if (!IsMigrationFile(name))
+            {
+                if (name.EndsWith(Extension, StringComparison.OrdinalIgnoreCase))
+                    issues.Add(Error(name, $"{name} will never run: only names ending in lowercase '{Extension}' are migrations; rename it to {name[..^Extension.Length]}{Extension}"));
+                else if (prefix is not null)
+                    issues.Add(Error(name, $"{name} looks like a migration but will never run: only *{Extension} files are migrations"));
+                continue;
+            }
+            if (prefix is null)
+            {
+                issues.Add(Error(name, $"{name} has no numeric prefix (e.g. 004_{name}); it sorts by its first character, after every numbered file"));
+                continue;
+            }
+            numbered.Add((name, prefix, long.Parse(prefix, CultureInfo.InvariantCulture)));
+        }
+
+        var highest = (Name: "", Number: -1L);
+        foreach (var file in numbered)
+        {
+            if (file.Number < highest.Number)
+                issues.Add(Error(file.Name,
+                    $"{file.Name} runs after {highest.Name} although its number is lower: names sort character by character, so zero-pad the prefix " +
+                    $"(e.g. {file.Number.ToString(CultureInfo.InvariantCulture).PadLeft(highest.Name.IndexOf('_'), '0')}{file.Name[file.Digits.Length..]}) if it is not applied anywhere yet"));
+            else highest = (file.Name, file.Number);
+        }
+
+        var width = numbered.GroupBy(f => f.Digits.Length).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).FirstOrDefault()?.Key;
+        foreach (var file in numbered.Where(f => f.Digits.Length != width))
+            issues.Add(Warning(file.Name, $"{file.Name} has a {file.Digits.Length}-digit prefix where the folder uses {width} digits; one width keeps the order obvious"));
+
+        foreach (var group in numbered.GroupBy(f => f.Number).Where(g => g.Count() > 1))
+        {
+            var ids = group.Select(f => f.Name).ToList();
+            foreach (var id in ids.Skip(1))
+                issues.Add(Warning(id, $"{string.Join(" and ", ids)} share the number {group.Key}; they run in name order. If they came from parallel branches, renumber the one not applied anywhere yet"));
+        }
+        return issues.OrderBy(i => i.File, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The file name for a new migration called <paramref name="name"/> (snake_case, optionally with its own
+    /// numeric prefix and .sql) in a folder holding <paramref name="fileNames"/>: the next number, zero-padded to
+    /// the folder's width. Throws INVALID_ARGUMENT for a malformed name or one that would not sort after every existing file.
+    /// </summary>
+    public static string NextFileName(IEnumerable<string> fileNames, string name)
+    {
+        var existing = fileNames.Where(IsMigrationFile).Order(StringComparer.Ordinal).ToList();
+        var numbers = existing.Select(Prefix).OfType<string>().ToList();
+        var next = numbers.Count == 0 ? 1 : numbers.Max(p => long.Parse(p, CultureInfo.InvariantCulture)) + 1;
+        var width = numbers.Count == 0 ? DefaultWidth : numbers.Max(p => p.Length);
+
+        var trimmed = (name ?? "").Trim();
+        if (trimmed.EndsWith(Extension, StringComparison.OrdinalIgnoreCase)) trimmed = trimmed[..^Extension.Length];
+        var given = Prefix(trimmed);
+        var description = given is null ? trimmed : trimmed[(given.Length + 1)..];
+        if (!Description().IsMatch(description))
+        {
+            var suggestion = string.Join('_', NonWord().Split(description.ToLowerInvariant()).Where(w => w.Length > 0));
+            throw new MigrationException(ReasonCodes.InvalidArgument,
+                $"migration name '{name}' must be lowercase letters, digits and underscores (snake_case){(suggestion.Length > 0 ? $", e.g. {suggestion}" : "")}");
+        }
+
+        var fileName = (given ?? next.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')) + "_" + description + Extension;
+        if (existing.LastOrDefault() is { } last && StringComparer.Ordinal.Compare(fileName, last) <= 0)
+            throw new MigrationException(ReasonCodes.InvalidArgument, given is not null
+                ? $"{fileName} would not run last: it sorts before or at {last}; leave the number out and SchemaMigrate picks the next one"
+                : $"{fileName} would sort before {last}, so it would not run last; name the file yourself with a prefix that sorts after {last} (names sort character by character)");
+        if (given is not null && numbers.Count > 0 && (long.Parse(given, CultureInfo.InvariantCulture) < next || given.Length != width))
+            throw new MigrationException(ReasonCodes.InvalidArgument,
+                $"{fileName}: the prefix must be above the folder's highest number ({next - 1}) and {width} digits wide like the others; leave the number out and SchemaMigrate picks {next.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}");
+        return fileName;
+    }
+
+    /// <summary>The leading digits of a name when an underscore follows them, else null.</summary>
+    private static string? Prefix(string name)
+    {
+        var m = NumericPrefix().Match(name);
+        return m.Success ? m.Groups[1].Value : null;
+    }
+
+    private static NamingIssue Error(string file, string message) => new(file, true, message);
+    private static NamingIssue Warning(string file, string message) => new(file, false, message);
+
+    [GeneratedRegex(@"^([0-9]+)_")]
+    private static partial Regex NumericPrefix();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_]*$")]
+    private static partial Regex Description();
+
+    [GeneratedRegex(@"[^a-z0-9]+")]
+    private static partial Regex NonWord();
+}

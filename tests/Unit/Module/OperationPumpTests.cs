@@ -1,0 +1,139 @@
+using SchemaMigrate.Cmdlets.Hosting;
+
+namespace SchemaMigrate.Tests.Module;
+
+/// <summary>The pump every cmdlet runs engine work through: Write* and ShouldProcess on the pipeline thread, cancellation that waits.</summary>
+public class OperationPumpTests
+{
+    [Fact]
+    public void Posted_actions_run_in_order_on_the_thread_that_called_Run_while_the_work_runs_elsewhere()
+    {
+        using var pump = new OperationPump();
+        var pipelineThread = Environment.CurrentManagedThreadId;
+        var workThread = -1;
+        var seen = new List<(int Value, int Thread)>();
+
+        pump.Run(async ct =>
+        {
+            workThread = Environment.CurrentManagedThreadId;
+            for (int i = 0; i < 50; i++)
+            {
+                var value = i;
+                pump.Post(() => seen.Add((value, Environment.CurrentManagedThreadId)));
+                if (i % 10 == 0) await Task.Yield();
+            }
+        });
+
+        Assert.NotEqual(pipelineThread, workThread);
+        Assert.Equal(Enumerable.Range(0, 50), seen.Select(s => s.Value));
+        Assert.All(seen, s => Assert.Equal(pipelineThread, s.Thread));
+    }
+
+    [Fact]
+    public void Ask_returns_the_answer_computed_on_the_pipeline_thread()
+    {
+        using var pump = new OperationPump();
+        var pipelineThread = Environment.CurrentManagedThreadId;
+        var answers = new List<string>();
+
+        pump.Run(ct =>
+        {
+            answers.Add(pump.Ask(() => $"asked on {(Environment.CurrentManagedThreadId == pipelineThread ? "pipeline" : "other")} thread"));
+            answers.Add(pump.Ask(() => "second"));
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal(["asked on pipeline thread", "second"], answers);
+    }
+
+    [Fact]
+    public void A_failure_in_a_posted_action_cancels_the_work_waits_for_it_and_is_rethrown()
+    {
+        using var pump = new OperationPump();
+        var workEnded = false;
+        var ranAfterFailure = false;
+
+        var e = Assert.Throws<InvalidOperationException>(() => pump.Run(async ct =>
+        {
+            try
+            {
+                pump.Post(() => throw new InvalidOperationException("host cannot prompt"));
+                await Task.Delay(TimeSpan.FromMinutes(5), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                pump.Post(() => ranAfterFailure = true);
+                await Task.Delay(100, CancellationToken.None);
+                workEnded = true;
+                throw;
+            }
+        }));
+
+        Assert.Equal("host cannot prompt", e.Message);
+        Assert.True(workEnded, "Run returned before the work ended");
+        Assert.False(ranAfterFailure, "an action posted after the failure still ran");
+    }
+
+    [Fact]
+    public void A_question_whose_answer_throws_fails_in_the_work_too()
+    {
+        using var pump = new OperationPump();
+        Exception? seenByWork = null;
+
+        Assert.Throws<InvalidOperationException>(() => pump.Run(ct =>
+        {
+            try { pump.Ask<bool>(() => throw new InvalidOperationException("NonInteractive mode")); }
+            catch (Exception e) { seenByWork = e; }
+            return Task.CompletedTask;
+        }));
+
+        Assert.NotNull(seenByWork);
+    }
+
+    [Fact]
+    public async Task Stopping_cancels_the_token_and_Run_still_waits_for_the_work_and_surfaces_its_outcome()
+    {
+        using var stop = new CancellationTokenSource();
+        using var pump = new OperationPump(stop.Token);
+        var cleanedUp = false;
+
+        var run = Task.Run(() => pump.Run(async ct =>
+        {
+            try
+            {
+                pump.Post(stop.Cancel); // StopProcessing, arriving while the work is busy
+                await Task.Delay(TimeSpan.FromMinutes(5), ct);
+            }
+            finally
+            {
+                await Task.Delay(100, CancellationToken.None);
+                cleanedUp = true;
+            }
+        }));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(cleanedUp);
+    }
+
+    [Fact]
+    public async Task A_post_after_the_work_ended_is_dropped_not_run()
+    {
+        using var pump = new OperationPump();
+        var late = new TaskCompletionSource();
+        var ran = false;
+
+        pump.Run(ct =>
+        {
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(200, CancellationToken.None);
+                pump.Post(() => ran = true);
+                late.SetResult();
+            }, CancellationToken.None);
+            return Task.CompletedTask;
+        });
+        await late.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(ran);
+    }
+}

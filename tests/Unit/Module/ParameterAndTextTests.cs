@@ -1,0 +1,124 @@
+using System.Collections;
+using SchemaMigrate.Cmdlets.Hosting;
+using SchemaMigrate.Cmdlets.Operations;
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
+using SchemaMigrate.Tests.Support;
+
+namespace SchemaMigrate.Tests.Module;
+
+/// <summary>How cmdlet parameters become engine settings, durations and error text.</summary>
+public class ParameterAndTextTests
+{
+    private static readonly Func<string, string> UnderBase = p => Path.IsPathRooted(p) ? p : "/base/" + p;
+
+    [Fact]
+    public void The_environment_gives_the_defaults_and_parameters_override_them()
+    {
+        IDictionary environment = new Dictionary<string, string>
+        {
+            ["DB_CONN"] = "Host=env-host;Database=app",
+            ["MIGRATIONS_DIR"] = "ops/migrations",
+            ["SCHEMAMIGRATE_LOCK_TIMEOUT"] = "10s",
+            ["SCHEMAMIGRATE_STRICT"] = "true",
+        };
+
+        var fromEnvironment = new SettingsParameters().ToSettings(environment, UnderBase);
+        var overridden = new SettingsParameters
+        {
+            Path = "other", ConnectionString = "Host=param-host", UserName = "migrator", Password = "pa55-word-param",
+            Auth = "entra", To = "002_b.sql", LockTimeout = TimeSpan.FromSeconds(1), LockWait = TimeSpan.FromMinutes(5), LockRetries = 0,
+        }.ToSettings(environment, UnderBase);
+
+        Assert.Equal("/base/ops/migrations", fromEnvironment.MigrationsDirectory);
+        Assert.Equal("Host=env-host;Database=app", fromEnvironment.ConnectionString);
+        Assert.Equal(TimeSpan.FromSeconds(10), fromEnvironment.LockTimeout);
+        Assert.True(fromEnvironment.Strict);
+        Assert.Equal(AuthMode.Password, fromEnvironment.Auth);
+
+        Assert.Equal("/base/other", overridden.MigrationsDirectory);
+        Assert.Equal("Host=param-host", overridden.ConnectionString);
+        Assert.Equal(("migrator", "pa55-word-param"), (overridden.Username, overridden.Password));
+        Assert.Equal(AuthMode.Entra, overridden.Auth);
+        Assert.Equal("002_b.sql", overridden.TargetId);
+        Assert.Equal(TimeSpan.FromSeconds(1), overridden.LockTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(5), overridden.LockWait);
+        Assert.Equal(3, fromEnvironment.LockRetries);
+        Assert.Equal(0, overridden.LockRetries);
+        Assert.Equal(Redactor.Mask, Redactor.Redact("pa55-word-param"));
+    }
+
+    [Fact]
+    public void An_unknown_auth_mode_is_an_invalid_argument()
+    {
+        var e = Assert.Throws<MigrationException>(() => new SettingsParameters { Auth = "kerberos" }.ToSettings(new Hashtable(), UnderBase));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.Contains("-Auth", e.Message);
+    }
+
+    public static TheoryData<object, TimeSpan> Durations => new()
+    {
+        { "5s", TimeSpan.FromSeconds(5) },
+        { "500ms", TimeSpan.FromMilliseconds(500) },
+        { "2min", TimeSpan.FromMinutes(2) },
+        { "0", TimeSpan.Zero },
+        { 30, TimeSpan.FromSeconds(30) },
+        { 1.5, TimeSpan.FromSeconds(1.5) },
+        { "00:00:07", TimeSpan.FromSeconds(7) },
+        { TimeSpan.FromHours(1), TimeSpan.FromHours(1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Durations))]
+    public void Durations_take_the_runners_forms_seconds_and_timespans(object value, TimeSpan expected)
+    {
+        Assert.Equal(expected, DurationArgument.Parse(value));
+    }
+
+    [Theory]
+    [InlineData("soon")]
+    [InlineData(-1)]
+    [InlineData(null)]
+    public void Anything_else_is_refused_with_the_accepted_forms(object? value)
+    {
+        var e = Assert.Throws<MigrationException>(() => DurationArgument.Parse(value));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.Contains("use e.g. 5s, 500ms, 2min", e.Message);
+    }
+
+    [Fact]
+    public void Error_text_carries_statement_detail_hint_and_context_and_no_secret()
+    {
+        Redactor.Register("hunter2-but-longer");
+        var failure = new Failure
+        {
+            Reason = ReasonCodes.SqlApplyFailed,
+            Message = "004_x.sql:7: P0001 boom",
+            Statement = "SELECT f(1);\nSELECT 'hunter2-but-longer';\nSELECT 3;\nSELECT 4;",
+            Detail = "the detail",
+            Hint = "the hint",
+            Where = "PL/pgSQL function f(integer) line 3 at RAISE",
+        };
+
+        var lines = FailureText.Describe(failure).Split(Environment.NewLine);
+
+        Assert.Equal("004_x.sql:7: P0001 boom", lines[0]);
+        Assert.Equal("statement: SELECT f(1);", lines[1]);
+        Assert.Equal("           SELECT '***';", lines[2]);
+        Assert.EndsWith("SELECT 3; ...", lines[3]);
+        Assert.Equal(["detail: the detail", "hint: the hint", "where: PL/pgSQL function f(integer) line 3 at RAISE"], lines[4..]);
+    }
+
+    private sealed record FutureEvent(string Detail) : MigrationEvent("future.event");
+
+    [Fact]
+    public void Event_kinds_the_module_does_not_know_yet_are_reported_not_dropped()
+    {
+        var sink = new RecordingSink();
+        new SinkListener(sink, passThru: true, confirm: true).OnEvent(new FutureEvent("resumed at statement 3"));
+
+        Assert.Contains(sink.Verbose, v => v.StartsWith("future.event: ") && v.Contains("resumed at statement 3"));
+        Assert.Empty(sink.Objects);
+    }
+}
