@@ -1,4 +1,5 @@
 using SchemaMigrate.Cmdlets.Hosting;
+using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Migrations;
 
 namespace SchemaMigrate.Cmdlets.Operations;
@@ -40,6 +41,22 @@ internal sealed class SinkListener(IOperationSink sink, bool passThru, bool conf
                 break;
             case MigrationWarning s:
                 sink.WriteWarning(s.Message);
+                break;
+            case LockWaiting s:
+                sink.WriteWarning($"waiting up to {Durations.Format(s.Wait)} for the migration lock on {s.Journal}, {s.Holder}");
+                sink.WriteProgress(new OperationProgress(_activity, "Waiting for the migration lock", 0));
+                break;
+            case LockAcquired s:
+                sink.WriteVerbose($"acquired the migration lock on {s.Journal} after {(long)s.Waited.TotalMilliseconds}ms");
+                break;
+            case MigrationRetrying s:
+                sink.WriteWarning($"{s.Id}: retry {s.Attempt}/{s.MaxRetries} in {(long)s.Delay.TotalMilliseconds}ms after a lock timeout: {s.Reason}");
+                break;
+            case MigrationResuming s:
+                sink.WriteWarning($"resuming {s.Id} at statement {s.Statement}/{s.Total} ({s.Reason})");
+                break;
+            case StatementApplied s:
+                sink.WriteVerbose($"statement {s.Index}/{s.Total} (line {s.Line}) of {s.Id} committed in {(long)s.Elapsed.TotalMilliseconds}ms");
                 break;
             default:
                 sink.WriteVerbose($"{e.Event}: {e}");

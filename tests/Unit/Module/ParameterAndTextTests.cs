@@ -121,4 +121,24 @@ public class ParameterAndTextTests
         Assert.Contains(sink.Verbose, v => v.StartsWith("future.event: ") && v.Contains("resumed at statement 3"));
         Assert.Empty(sink.Objects);
     }
+
+    [Fact]
+    public void Lock_waits_retries_and_resumes_reach_the_operator_as_warnings()
+    {
+        var sink = new RecordingSink();
+        var listener = new SinkListener(sink, passThru: false, confirm: false);
+
+        listener.OnEvent(new LockWaiting("public.schema_migrations", "held by pid 4242 (SchemaMigrate/ci/17)", TimeSpan.FromMinutes(2)));
+        listener.OnEvent(new MigrationRetrying("004_x.sql", 1, 3, TimeSpan.FromSeconds(1), "004_x.sql:2: 55P03 lock timeout"));
+        listener.OnEvent(new MigrationResuming("005_y.sql", 2, 3, "an earlier run stopped after a statement"));
+        listener.OnEvent(new StatementApplied("005_y.sql", 2, 3, 7, TimeSpan.FromMilliseconds(12)));
+
+        Assert.Equal(3, sink.Warnings.Count);
+        Assert.Contains("waiting up to 2min for the migration lock on public.schema_migrations, held by pid 4242", sink.Warnings[0]);
+        Assert.Contains("004_x.sql: retry 1/3", sink.Warnings[1]);
+        Assert.Contains("resuming 005_y.sql at statement 2/3", sink.Warnings[2]);
+        Assert.Contains(sink.Verbose, v => v.StartsWith("statement 2/3 (line 7) of 005_y.sql"));
+        Assert.Contains(sink.Progress, p => p.Status == "Waiting for the migration lock");
+        Assert.DoesNotContain(sink.Verbose, v => v.Contains(": Lock"));
+    }
 }
