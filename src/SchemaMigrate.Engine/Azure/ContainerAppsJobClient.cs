@@ -25,7 +25,7 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest, TimeS
 {
     public const string ApiVersion = "2025-07-01";
     private const string SubscriptionsApiVersion = "2022-12-01";
-    private static readonly string[] SecretLikeNames = ["PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "KEY", "CONN", "CREDENTIAL"];
+    private static readonly string[] SecretLikeNames = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CONN", "CREDENTIAL"];
     private readonly TimeSpan _operationPollLimit = operationPollLimit ?? TimeSpan.FromMinutes(5);
 
     public static ContainerAppsJobClient Create(AzureSettings settings)

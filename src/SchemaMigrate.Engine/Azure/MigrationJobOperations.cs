@@ -134,9 +134,11 @@ public sealed class MigrationJobOperations
     /// <summary>The seed's single-run promise, across pipelines: no start while an execution is Running or Processing.</summary>
     private async Task CheckNotRunningAsync(JobReference job, bool force, IJobListener listener, CancellationToken ct)
     {
-        var active = Newest(await _arm.ListExecutionsAsync(job, ct)).Where(e => JobExecutionStatus.IsActive(e.Status)).ToList();
+        // A missing or Unknown status without an end time is an execution still starting: fail closed on it too.
+        var active = Newest(await _arm.ListExecutionsAsync(job, ct))
+            .Where(e => JobExecutionStatus.IsActive(e.Status) || (!JobExecutionStatus.IsTerminal(e.Status) && e.EndTime is null)).ToList();
         if (active.Count == 0) return;
-        var names = string.Join(", ", active.Select(e => $"{e.ExecutionName} ({e.Status} since {e.StartTime:u})"));
+        var names = string.Join(", ", active.Select(e => $"{e.ExecutionName} ({e.Status ?? "starting"} since {e.StartTime:u})"));
         if (force)
         {
             listener.OnEvent(new JobWarning($"starting although job {job.JobName} is running: {names}"));
@@ -221,8 +223,9 @@ public sealed class MigrationJobOperations
         }
     }
 
+    /// <summary>Newest first by start time; ties (ARM reports whole seconds) keep ARM's order, which lists newest first.</summary>
     private static IEnumerable<JobExecution> Newest(IEnumerable<JobExecution> executions) =>
-        executions.OrderByDescending(e => e.StartTime ?? DateTimeOffset.MaxValue).ThenByDescending(e => e.ExecutionName, StringComparer.Ordinal);
+        executions.OrderByDescending(e => e.StartTime ?? DateTimeOffset.MaxValue);
 
     /// <summary>What a start has learned so far.</summary>
     private sealed class RunState(JobStartRequest request)

@@ -118,7 +118,8 @@ public static partial class JobFailureClassifier
 
     private static Failure? FromSystem(string subject, IReadOnlyList<JobLogEntry> system)
     {
-        if (system.FirstOrDefault(e => ImagePull().IsMatch(e.Message) || ImagePull().IsMatch(e.Reason ?? "")) is { } pull)
+        // The row naming the image and the registry's answer beats the bare "ErrImagePull" that follows it.
+        if ((system.FirstOrDefault(e => ImagePullDetail().IsMatch(e.Message)) ?? system.FirstOrDefault(e => ImagePull().IsMatch(e.Message) || ImagePull().IsMatch(e.Reason ?? ""))) is { } pull)
             return Make(ReasonCodes.ImagePullFailed, subject, $"the image could not be pulled: {pull.Message.Trim()}", pull);
 
         var exits = system.Select(e => (Row: e, Code: ExitCode(e.Message))).Where(e => e.Code is not null).ToList();
@@ -223,7 +224,10 @@ public static partial class JobFailureClassifier
     [GeneratedRegex(@"\b(?:ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|getaddrinfo|Connection refused|could not connect to server|Name or service not known)\b")]
     private static partial Regex Unreachable();
 
-    [GeneratedRegex(@"(?i)ErrImagePull|ImagePullBackOff|Failed to pull image|Back-off pulling image|pull access denied|manifest unknown")]
+    [GeneratedRegex(@"(?i)Failed to pull image|pull access denied|manifest unknown")]
+    private static partial Regex ImagePullDetail();
+
+    [GeneratedRegex(@"(?i)ErrImagePull|ImagePullBackOff|Back-off pulling image")]
     private static partial Regex ImagePull();
 
     [GeneratedRegex(@"(?i)OCI runtime (?:create|exec) failed|failed to create containerd task|exec format error")]

@@ -80,7 +80,9 @@ public sealed partial class FakeAzure : IAsyncDisposable
     /// <summary>Queries return their rows with a PartialError.</summary>
     public bool PartialError { get; set; }
 
-    public TestCredential Credential => new(this);
+    public TestCredential Credential { get; }
+
+    private FakeAzure() => Credential = new TestCredential(this);
 
     public AzureSettings Settings => new()
     {
@@ -601,13 +603,21 @@ public sealed partial class FakeAzure : IAsyncDisposable
     private static partial Regex LogQueryPattern();
 }
 
-/// <summary>Hands out the fake's tokens: one for Resource Manager scopes, one for Log Analytics, as Entra ID would.</summary>
+/// <summary>Hands out the fake's tokens: one for the public cloud's Resource Manager scope, one for Log Analytics, as Entra ID would.</summary>
 public sealed class TestCredential(FakeAzure fake) : TokenCredential
 {
-    public override AccessToken GetToken(TokenRequestContext context, CancellationToken ct) =>
-        new(context.Scopes.Single() == "https://api.loganalytics.io/.default" ? fake.LogsToken
-            : context.Scopes.Single() == "https://management.azure.com/.default" ? fake.ArmToken : "wrong-audience",
+    private readonly ConcurrentQueue<string> _scopes = new();
+
+    public IReadOnlyCollection<string> Scopes => _scopes;
+
+    public override AccessToken GetToken(TokenRequestContext context, CancellationToken ct)
+    {
+        var scope = context.Scopes.Single();
+        _scopes.Enqueue(scope);
+        return new(scope == "https://api.loganalytics.io/.default" ? fake.LogsToken
+            : scope == "https://management.azure.com/.default" ? fake.ArmToken : "token-for-another-audience",
             DateTimeOffset.UtcNow.AddHours(1));
+    }
 
     public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext context, CancellationToken ct) => new(GetToken(context, ct));
 }
