@@ -28,7 +28,8 @@ public static partial class JobFailureClassifier
 
     public static Failure Classify(string executionName, string? status, IReadOnlyList<JobLogEntry> logs, TimeSpan? waitTimedOutAfter = null)
     {
-        var newestFirst = logs.OrderByDescending(e => e.Time).ToList();
+        // Rows of one instant keep their written order, reversed with the rest.
+        var newestFirst = logs.OrderBy(e => e.Time).Reverse().ToList();
         var console = newestFirst.Where(e => !e.IsSystem).ToList();
         var system = newestFirst.Where(e => e.IsSystem).ToList();
         var subject = $"execution {executionName} {status ?? "(no status)"}";
@@ -102,8 +103,8 @@ public static partial class JobFailureClassifier
                     "57014" => ReasonCodes.StatementTimeout,
                     _ => ReasonCodes.SqlApplyFailed,
                 };
-                var file = MigrationFile().Matches(string.Join("\n", console.Skip(i).Take(5).Where(e => e.Replica == row.Replica).Select(e => e.Message)))
-                    .Select(m => m.Value).FirstOrDefault();
+                var file = console.Skip(i).Where(e => e.Replica == row.Replica).Take(20)
+                    .Select(e => MigrationFile().Match(e.Message)).FirstOrDefault(m => m.Success)?.Value;
                 return Make(reason, subject, $"{state} {SqlMessage(console, i)}", row) with { SqlState = state, File = file };
             }
             if (MigrationsDirMissing().IsMatch(text))
@@ -209,7 +210,8 @@ public static partial class JobFailureClassifier
     [GeneratedRegex(@"(?i)^\s*(?:\w*error:)\s*(.+)$")]
     private static partial Regex ErrorText();
 
-    [GeneratedRegex(@"[\w.-]+\.(?:sql|js|mjs|cjs|ts)\b")]
+    /// <summary>A migration file name: numbered, as every runner's convention has it (so "parser.js" in a stack trace is not one).</summary>
+    [GeneratedRegex(@"\b\d+[\w.-]*\.(?:sql|js|mjs|cjs|ts)\b")]
     private static partial Regex MigrationFile();
 
     [GeneratedRegex(@"file://(?<path>/[^\s:]+):(?<line>\d+)")]

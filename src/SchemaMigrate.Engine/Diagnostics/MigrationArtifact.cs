@@ -21,9 +21,10 @@ public static partial class MigrationArtifact
     private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>&lt;root&gt;/&lt;sha&gt;/migration.json; the sha defaults to GITHUB_SHA or BUILD_SOURCEVERSION (Azure DevOps).</summary>
-    public static string PathFor(string? root, string? commitSha)
+    public static string PathFor(string? root, string? commitSha, System.Collections.IDictionary? environment = null)
     {
-        var sha = commitSha ?? Environment.GetEnvironmentVariable("GITHUB_SHA") ?? Environment.GetEnvironmentVariable("BUILD_SOURCEVERSION");
+        environment ??= Environment.GetEnvironmentVariables();
+        var sha = commitSha ?? environment["GITHUB_SHA"] as string ?? environment["BUILD_SOURCEVERSION"] as string;
         if (string.IsNullOrWhiteSpace(sha))
             throw new MigrationException(ReasonCodes.InvalidArgument, "the migration artifact needs the commit: pass -CommitSha (or set GITHUB_SHA / BUILD_SOURCEVERSION)");
         if (!ShaPattern().IsMatch(sha))
