@@ -33,7 +33,10 @@ internal sealed class AzureRestClient
 
     public Uri Endpoint { get; }
 
-    public static AzureRestClient Create(AzureSettings settings, Uri endpoint, string scope, string service)
+    /// <summary>One credential per operations object: DefaultAzureCredential probes its sources once, not per service.</summary>
+    public static TokenCredential CreateCredential(AzureSettings settings) => new RedactingCredential(settings.TokenCredential ?? NewCredential(settings));
+
+    public static AzureRestClient Create(AzureSettings settings, TokenCredential credential, Uri endpoint, string scope, string service)
     {
         var options = new PipelineOptions();
         options.Retry.MaxRetries = settings.MaxRetries;
@@ -43,7 +46,6 @@ internal sealed class AzureRestClient
         options.Diagnostics.ApplicationId = "SchemaMigrate";
         options.Diagnostics.IsDistributedTracingEnabled = false;
         if (settings.Transport is { } transport) options.Transport = transport;
-        var credential = new RedactingCredential(settings.TokenCredential ?? CreateCredential(settings));
         var pipeline = HttpPipelineBuilder.Build(options, [], [new BearerTokenAuthenticationPolicy(credential, scope)], new ResponseClassifier());
         return new AzureRestClient(pipeline, endpoint, service);
     }
@@ -128,7 +130,7 @@ internal sealed class AzureRestClient
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
-    private static TokenCredential CreateCredential(AzureSettings s)
+    private static TokenCredential NewCredential(AzureSettings s)
     {
         var authority = s.Endpoints.AuthorityHost;
         return s.Credential switch

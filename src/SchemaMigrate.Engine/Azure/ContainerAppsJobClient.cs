@@ -28,10 +28,10 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest, TimeS
     private static readonly string[] SecretLikeNames = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CONN", "CREDENTIAL"];
     private readonly TimeSpan _operationPollLimit = operationPollLimit ?? TimeSpan.FromMinutes(5);
 
-    public static ContainerAppsJobClient Create(AzureSettings settings)
+    public static ContainerAppsJobClient Create(AzureSettings settings, TokenCredential credential)
     {
         var endpoints = settings.Endpoints;
-        return new(AzureRestClient.Create(settings, endpoints.ResourceManager, endpoints.ResourceManagerScope, "Azure Resource Manager"));
+        return new(AzureRestClient.Create(settings, credential, endpoints.ResourceManager, endpoints.ResourceManagerScope, "Azure Resource Manager"));
     }
 
     public async Task<string> ResolveSubscriptionAsync(string? subscription, CancellationToken ct)

@@ -34,10 +34,10 @@ public sealed record LogTable(string Name, IReadOnlyList<LogColumn> Columns, IRe
 
 internal sealed class LogAnalyticsClient(AzureRestClient rest) : ILogAnalyticsClient
 {
-    public static LogAnalyticsClient Create(AzureSettings settings)
+    public static LogAnalyticsClient Create(AzureSettings settings, TokenCredential credential)
     {
         var endpoints = settings.Endpoints;
-        return new(AzureRestClient.Create(settings, endpoints.LogAnalytics, endpoints.LogAnalyticsScope, "Log Analytics"));
+        return new(AzureRestClient.Create(settings, credential, endpoints.LogAnalytics, endpoints.LogAnalyticsScope, "Log Analytics"));
     }
 
     public async Task<LogQueryResult> QueryAsync(string workspaceId, string query, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)

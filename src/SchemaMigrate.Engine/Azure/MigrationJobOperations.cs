@@ -18,7 +18,10 @@ public sealed class MigrationJobOperations
     private readonly JobLogReader _logs;
 
     public MigrationJobOperations(AzureSettings settings, JobPolling? polling = null)
-        : this(ContainerAppsJobClient.Create(settings), LogAnalyticsClient.Create(settings), polling) { }
+        : this(settings, AzureRestClient.CreateCredential(settings), polling) { }
+
+    private MigrationJobOperations(AzureSettings settings, global::Azure.Core.TokenCredential credential, JobPolling? polling)
+        : this(ContainerAppsJobClient.Create(settings, credential), LogAnalyticsClient.Create(settings, credential), polling) { }
 
     public MigrationJobOperations(IContainerAppsJobClient arm, ILogAnalyticsClient logs, JobPolling? polling = null)
     {
@@ -272,7 +275,7 @@ public sealed class MigrationJobOperations
             if (!Started) return $"not started: {Failure?.ReasonCode}: {Failure?.Message}";
             var took = EndTime - StartTime ?? DateTimeOffset.UtcNow - RequestedAt;
             var duration = Durations.Format(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds)));
-            if (Failure is not null) return $"{ExecutionName} {Status ?? "(no status)"} after {duration}: {Failure.ReasonCode}: {Failure.Message}";
+            if (Failure is not null) return $"{Failure.ReasonCode} after {duration}: {Failure.Message}";
             if (!Waited) return $"started {ExecutionName}; not waited for";
             var runner = Logs.Reverse().Select(e => RunnerResult.TryParse(e.Message)).FirstOrDefault(r => r is { Succeeded: true });
             return $"{ExecutionName} {Status} in {duration}{(runner is null ? "" : $"; MigrateRunner: {runner.Counts}")}";

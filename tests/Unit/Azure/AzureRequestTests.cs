@@ -41,12 +41,18 @@ public class AzureRequestTests
         azure.ShellJob("migrate", "exit 0");
         azure.Fail("POST", "/start", 500, times: 5);
 
-        var run = await azure.Operations().StartAsync(new JobStartRequest(azure.Job("migrate")), new RecordingListener(), CancellationToken.None);
+        var artifacts = Directory.CreateTempSubdirectory("schemamigrate-artifacts-").FullName;
+
+        var run = await azure.Operations().StartAsync(new JobStartRequest(azure.Job("migrate")) { ArtifactPath = artifacts, CommitSha = "start500" },
+            new RecordingListener(), CancellationToken.None);
 
         Assert.Equal(ReasonCodes.AzureRequestFailed, run.Failure!.Reason);
         Assert.Contains("answered 500 InternalServerError", run.Failure.Message);
         Assert.Matches("x-ms-request-id [0-9a-f-]{36}", run.Failure.Message);
         Assert.Single(azure.Requests, r => r.Path.EndsWith("/start"));
+        // The artifact is written even though the start itself failed.
+        Assert.Contains("\"reasonCode\": \"AZURE_REQUEST_FAILED\"", File.ReadAllText(run.ArtifactPath!));
+        Directory.Delete(artifacts, recursive: true);
     }
 
     [Fact]

@@ -73,10 +73,10 @@ public class JobExecutionAndLogTests
         await using var db = await TestDatabase.CreateAsync();
         using var migrations = MigrationFolder.FromSamples();
         azure.RunnerJob(db.ConnectionString, migrations.Path);
-        azure.IngestionDelay = TimeSpan.FromSeconds(1.5);
         var ops = azure.Operations();
         var run = await ops.StartAsync(new JobStartRequest(azure.Job("migrate")), new RecordingListener(), CancellationToken.None);
         await azure.IdleAsync();
+        azure.Reingest(TimeSpan.FromSeconds(3));
 
         var early = new RecordingListener();
         var now = await ops.GetLogsAsync(new JobLogRequest(azure.Job("migrate"), run.ExecutionName!), early, CancellationToken.None);

@@ -172,6 +172,17 @@ public sealed partial class FakeAzure : IAsyncDisposable
         }));
     }
 
+    /// <summary>Queries that found rows of their execution still being ingested (not yet visible).</summary>
+    public int QueriesDuringIngestion => _queriesDuringIngestion;
+    private int _queriesDuringIngestion;
+
+    /// <summary>Hides every row written so far for <paramref name="delay"/> from now, as if ingestion had just begun.</summary>
+    public void Reingest(TimeSpan delay)
+    {
+        lock (_rows)
+            for (var i = 0; i < _rows.Count; i++) _rows[i] = _rows[i] with { VisibleAt = DateTimeOffset.UtcNow + delay };
+    }
+
     public FakeExecution Execution(string job, string name) => _jobs[job].Executions.Single(e => e.Name == name);
 
     /// <summary>Waits until every replica process of every execution has ended.</summary>
@@ -328,8 +339,9 @@ public sealed partial class FakeAzure : IAsyncDisposable
             lock (_rows) rows = _rows.Where(r => r.Workspace == workspace).ToList();
             if (rows.Count == 0) return Results.NoContent();
             var now = DateTimeOffset.UtcNow;
-            var matching = rows.Where(r => r.VisibleAt <= now && r.Time >= from && r.Time <= to
-                && r.Job == names.Groups["job"].Value && r.Execution == names.Groups["execution"].Value).OrderBy(r => r.Time);
+            var ofExecution = rows.Where(r => r.Time >= from && r.Time <= to && r.Job == names.Groups["job"].Value && r.Execution == names.Groups["execution"].Value).ToList();
+            if (ofExecution.Any(r => r.VisibleAt > now)) Interlocked.Increment(ref _queriesDuringIngestion);
+            var matching = ofExecution.Where(r => r.VisibleAt <= now).OrderBy(r => r.Time);
             string[] columns = ["Stream", "Replica", "Container", "Reason", "Message", "SourceTable"];
             var table = new JsonObject
             {
