@@ -14,7 +14,7 @@ public sealed record JobProgress(string Activity, string Message, TimeSpan Elaps
 
 /// <summary>An execution reached a new status (the status timeline).</summary>
 public sealed record JobStatusChanged(string ExecutionName, JobStatusChange Change)
-    : JobEvent($"{ExecutionName}: {Change.Status} after {Configuration.Durations.Format(TimeSpan.FromSeconds(Math.Round(Change.Elapsed.TotalSeconds)))}");
+    : JobEvent($"{ExecutionName}: {Change.Status} after {Elapsed.Format(Change.Elapsed)}");
 
 /// <summary>One entry of the status timeline: the status first seen at <paramref name="At"/>, <paramref name="Elapsed"/> after the start request.</summary>
 public sealed record JobStatusChange(string Status, DateTimeOffset At, TimeSpan Elapsed);
@@ -44,4 +44,11 @@ public sealed record JobPolling
     public TimeSpan StopWait { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>A just-started execution may not be readable yet: its 404 is tolerated this long.</summary>
     public TimeSpan NotFoundGrace { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>A wait or run time for people: milliseconds under a second, else whole seconds, minutes or hours.</summary>
+internal static class Elapsed
+{
+    public static string Format(TimeSpan t) =>
+        t < TimeSpan.FromSeconds(1) ? $"{(long)t.TotalMilliseconds}ms" : Configuration.Durations.Format(TimeSpan.FromSeconds(Math.Round(t.TotalSeconds)));
 }

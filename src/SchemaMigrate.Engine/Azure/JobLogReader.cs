@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
 
 namespace SchemaMigrate.Engine.Azure;
@@ -83,7 +82,7 @@ internal sealed class JobLogReader(IContainerAppsJobClient arm, ILogAnalyticsCli
             var waited = mode == JobLogMode.Follow ? clock.Elapsed - (endedAt ?? clock.Elapsed) : clock.Elapsed;
             if (waited >= limit)
             {
-                tail.Note ??= $"logs may be incomplete: polled for {Durations.Format(TimeSpan.FromSeconds(Math.Round(waited.TotalSeconds)))} without " +
+                tail.Note ??= $"logs may be incomplete: polled for {Elapsed.Format(waited)} without " +
                     (endedAt is null ? $"execution {execution.ExecutionName} ending" : "its final system event (Completed, BackoffLimitExceeded, DeadlineExceeded)") +
                     "; Log Analytics ingestion can lag several minutes, so query again later";
                 listener.OnEvent(new JobWarning(tail.Note));

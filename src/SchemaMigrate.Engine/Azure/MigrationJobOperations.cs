@@ -273,8 +273,9 @@ public sealed class MigrationJobOperations
         public string Summary()
         {
             if (!Started) return $"not started: {Failure?.ReasonCode}: {Failure?.Message}";
-            var took = EndTime - StartTime ?? DateTimeOffset.UtcNow - RequestedAt;
-            var duration = Durations.Format(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds)));
+            // As observed from the start request (ARM's start and end times have whole seconds only).
+            var took = _timeline.Count > 0 ? _timeline[^1].Elapsed : DateTimeOffset.UtcNow - RequestedAt;
+            var duration = Elapsed.Format(took);
             if (Failure is not null) return $"{Failure.ReasonCode} after {duration}: {Failure.Message}";
             if (!Waited) return $"started {ExecutionName}; not waited for";
             var runner = Logs.Reverse().Select(e => RunnerResult.TryParse(e.Message)).FirstOrDefault(r => r is { Succeeded: true });
