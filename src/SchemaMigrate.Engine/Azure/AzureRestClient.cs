@@ -83,7 +83,8 @@ internal sealed class AzureRestClient
                 NextStep = "Sign in (az login, Connect-AzAccount) or give the job runner a managed identity; pick the source with the credential setting (Default tries environment, workload identity, managed identity, Azure CLI, Azure PowerShell).",
             }, e);
         }
-        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+        // A network timeout surfaces as a cancellation that nobody requested.
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             var root = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[^1] : e;
             throw new MigrationException(ReasonCodes.AzureRequestFailed,

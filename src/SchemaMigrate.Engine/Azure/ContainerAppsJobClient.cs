@@ -21,12 +21,12 @@ public interface IContainerAppsJobClient
     Task<ManagedEnvironment> GetManagedEnvironmentAsync(string environmentId, CancellationToken ct);
 }
 
-internal sealed partial class ContainerAppsJobClient(AzureRestClient rest, TimeSpan? operationPollLimit = null) : IContainerAppsJobClient
+internal sealed partial class ContainerAppsJobClient(AzureRestClient rest) : IContainerAppsJobClient
 {
     public const string ApiVersion = "2025-07-01";
     private const string SubscriptionsApiVersion = "2022-12-01";
     private static readonly string[] SecretLikeNames = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CONN", "CREDENTIAL"];
-    private readonly TimeSpan _operationPollLimit = operationPollLimit ?? TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan OperationPollLimit = TimeSpan.FromMinutes(5);
 
     public static ContainerAppsJobClient Create(AzureSettings settings, TokenCredential credential)
     {
@@ -75,8 +75,6 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest, TimeS
             EnvironmentId = properties.Str("environmentId"),
             ProvisioningState = properties.Str("provisioningState"),
             TriggerType = configuration.Str("triggerType"),
-            ReplicaTimeoutSeconds = configuration.Int("replicaTimeout"),
-            ReplicaRetryLimit = configuration.Int("replicaRetryLimit"),
             Parallelism = (configuration.Obj("manualTriggerConfig") ?? default).Int("parallelism"),
             Template = ParseTemplate(template),
         };
@@ -125,9 +123,9 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest, TimeS
         while (response.Status == 202 && response.Location is { } location)
         {
             CheckSameHost(location);
-            if (clock.Elapsed > _operationPollLimit)
+            if (clock.Elapsed > OperationPollLimit)
                 throw new MigrationException(ReasonCodes.AzureRequestFailed,
-                    $"Azure Resource Manager's operation {location.AbsolutePath} did not finish within {Configuration.Durations.Format(_operationPollLimit)} (x-ms-request-id {response.RequestId})");
+                    $"Azure Resource Manager's operation {location.AbsolutePath} did not finish within {Configuration.Durations.Format(OperationPollLimit)} (x-ms-request-id {response.RequestId})");
             await Task.Delay(response.RetryAfter is { } after ? TimeSpan.FromSeconds(Math.Clamp(after.TotalSeconds, 0, 60)) : TimeSpan.FromSeconds(1), ct);
             response = await rest.SendAsync(RequestMethod.Get, location, null, ct);
         }

@@ -27,12 +27,6 @@ public interface IJobListener
     bool ShouldProcess(string target, string action) => true;
 }
 
-public sealed class NullJobListener : IJobListener
-{
-    public static readonly NullJobListener Instance = new();
-    public void OnEvent(JobEvent e) { }
-}
-
 /// <summary>How often and how long the job operations poll. Tests shorten these.</summary>
 public sealed record JobPolling
 {

@@ -30,7 +30,6 @@ public static class JobExecutionStatus
     public const string Failed = "Failed";
     public const string Stopped = "Stopped";
     public const string Degraded = "Degraded";
-    public const string Unknown = "Unknown";
 
     /// <summary>Running or Processing: the job is busy, a new start would run in parallel.</summary>
     public static bool IsActive(string? status) => Is(status, Running) || Is(status, Processing);
@@ -52,9 +51,8 @@ public sealed record MigrationJob
     /// <summary>The managed environment's ARM id; its logging configuration names the Log Analytics workspace.</summary>
     public string? EnvironmentId { get; init; }
     public string? ProvisioningState { get; init; }
+    /// <summary>Manual, Schedule or Event; seed 000's single run needs Manual with parallelism 1.</summary>
     public string? TriggerType { get; init; }
-    public int? ReplicaTimeoutSeconds { get; init; }
-    public int? ReplicaRetryLimit { get; init; }
     public int? Parallelism { get; init; }
     public required JobExecutionTemplate Template { get; init; }
 }

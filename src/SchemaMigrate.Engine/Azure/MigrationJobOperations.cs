@@ -39,6 +39,7 @@ public sealed class MigrationJobOperations
             var job = run.Job = await ResolveAsync(request.Job, ct);
             var definition = await _arm.GetJobAsync(job, ct);
             run.Image = request.Image ?? definition.Template.Containers.FirstOrDefault()?.Image;
+            WarnAboutConfiguration(definition, listener);
             await CheckNotRunningAsync(job, request.Force, listener, ct);
 
             var action = request.Image is null ? "Start an execution" : $"Start an execution with image {request.Image}";
@@ -132,6 +133,18 @@ public sealed class MigrationJobOperations
         JobReference.CheckName(job.ResourceGroupName, "resource group name");
         JobReference.CheckName(job.JobName, "job name");
         return job with { Subscription = await _arm.ResolveSubscriptionAsync(job.Subscription, ct) };
+    }
+
+    /// <summary>Seed 000: the pipeline's manual trigger is the only path, one replica at a time, on a job ARM has finished updating.</summary>
+    private static void WarnAboutConfiguration(MigrationJob job, IJobListener listener)
+    {
+        var name = job.Reference.JobName;
+        if (job.TriggerType is { } trigger && !trigger.Equals("Manual", StringComparison.OrdinalIgnoreCase))
+            listener.OnEvent(new JobWarning($"job {name} is triggered by {trigger}: executions can start without this pipeline; a migration job should be Manual"));
+        if (job.Parallelism > 1)
+            listener.OnEvent(new JobWarning($"job {name} runs {job.Parallelism} replicas in parallel; a migration job should run one (manualTriggerConfig.parallelism = 1)"));
+        if (job.ProvisioningState is { } state && !state.Equals("Succeeded", StringComparison.OrdinalIgnoreCase))
+            listener.OnEvent(new JobWarning($"job {name} is {state}: an update may still be propagating (a start can fail with ContainerAppSecretRefNotFound)"));
     }
 
     /// <summary>The seed's single-run promise, across pipelines: no start while an execution is Running or Processing.</summary>

@@ -167,6 +167,9 @@ public sealed class StartMigrationJobTests : IDisposable
         Assert.Equal("JOB_TIMEOUT", json.GetProperty("reasonCode").GetString());
         Assert.Equal("Running", json.GetProperty("executionStatus").GetString());
         Assert.Equal(1000, json.GetProperty("waitTimeoutMs").GetInt64());
+        // The execution never wrote a row: the workspace answered 204 No Content, read as no rows.
+        Assert.Contains(azure.Requests, r => r.Path.EndsWith("/query") && r.Status == 204);
+        Assert.Empty(run.Logs);
     }
 
     [Fact]
@@ -326,6 +329,22 @@ public sealed class StartMigrationJobTests : IDisposable
             Assert.DoesNotContain(secret, text);
             Assert.DoesNotContain(secret, string.Join("\n", run.Logs.Select(l => l.Message)) + run.Failure.Message + run.Failure.Detail + run.Summary);
         }
+    }
+
+    [Fact]
+    public async Task A_job_not_configured_for_single_manual_runs_is_started_with_warnings()
+    {
+        await using var azure = await FakeAzure.StartAsync();
+        var job = azure.ShellJob("migrate", "exit 0");
+        job.TriggerType = "Schedule";
+        job.Parallelism = 3;
+        var listener = new RecordingListener();
+
+        var run = await azure.Operations().StartAsync(new JobStartRequest(azure.Job("migrate")), listener, CancellationToken.None);
+
+        Assert.True(run.Started);
+        Assert.Contains(listener.Warnings, w => w.Contains("triggered by Schedule"));
+        Assert.Contains(listener.Warnings, w => w.Contains("runs 3 replicas in parallel"));
     }
 
     [Fact]

@@ -495,10 +495,10 @@ public sealed partial class FakeAzure : IAsyncDisposable
             ["workloadProfileName"] = "Consumption",
             ["configuration"] = new JsonObject
             {
-                ["triggerType"] = "Manual",
+                ["triggerType"] = job.TriggerType,
                 ["replicaTimeout"] = job.ReplicaTimeoutSeconds,
                 ["replicaRetryLimit"] = job.ReplicaRetryLimit,
-                ["manualTriggerConfig"] = new JsonObject { ["replicaCompletionCount"] = 1, ["parallelism"] = 1 },
+                ["manualTriggerConfig"] = new JsonObject { ["replicaCompletionCount"] = 1, ["parallelism"] = job.Parallelism },
                 // ARM never returns secret values.
                 ["secrets"] = new JsonArray(job.Secrets.Keys.Select(k => (JsonNode?)new JsonObject { ["name"] = k }).ToArray()),
                 ["registries"] = new JsonArray(),

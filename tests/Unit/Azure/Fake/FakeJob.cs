@@ -52,6 +52,8 @@ public sealed class FakeJob(string name, FakeContainer container)
     public Dictionary<string, string> Secrets { get; } = [];
     public int ReplicaTimeoutSeconds { get; set; } = 600;
     public int ReplicaRetryLimit { get; set; }
+    public string TriggerType { get; set; } = "Manual";
+    public int Parallelism { get; set; } = 1;
     /// <summary>Executions stay Running without a replica until stopped.</summary>
     public bool Stuck { get; set; }
     public List<FakeExecution> Executions { get; } = [];
