@@ -47,6 +47,7 @@ public sealed class MigrationJobOperations
                 return run.ToRun("not started (declined)", artifactPath: null);
 
             var template = request.Image is null ? null : definition.Template.WithImage(request.Image);
+            run.StartSent = true;
             run.ExecutionName = await _arm.StartAsync(job, template, ct);
             run.Started = true;
             run.AcceptedAt = DateTimeOffset.UtcNow;
@@ -64,8 +65,12 @@ public sealed class MigrationJobOperations
             run.Failure = new Failure
             {
                 Reason = ReasonCodes.Cancelled,
-                Message = run.Started ? $"stopped waiting for execution {run.ExecutionName}; it keeps running" : "cancelled before the job was started",
-                NextStep = run.Started ? "Follow it with Get-MigrationJobExecution / Get-MigrationJobLog -Follow, or stop it with Stop-MigrationJobExecution." : null,
+                Message = run.Started ? $"stopped waiting for execution {run.ExecutionName}; it keeps running"
+                    : run.StartSent ? "cancelled while the start request was in flight; an execution may have started"
+                    : "cancelled before the job was started",
+                NextStep = run.Started || run.StartSent
+                    ? "Check with Get-MigrationJobExecution; follow it with Get-MigrationJobLog -Follow, or stop it with Stop-MigrationJobExecution."
+                    : null,
             };
         }
         return await FinishAsync(run, artifact, listener);
@@ -257,6 +262,7 @@ public sealed class MigrationJobOperations
         public string? Status { get; private set; }
         public DateTimeOffset? StartTime { get; private set; }
         public DateTimeOffset? EndTime { get; private set; }
+        public bool StartSent { get; set; }
         public bool Started { get; set; }
         public bool Waited { get; set; }
         public bool TimedOut { get; set; }
