@@ -125,8 +125,9 @@ public class JobExecutionAndLogTests
         azure.ShellJob("migrate", "echo hello from the job");
         var ops = azure.Operations();
         var listener = new RecordingListener();
-        var run = await ops.StartAsync(new JobStartRequest(azure.Job("migrate")) { Wait = true, CommitSha = "monitor", ArtifactPath = Path.GetTempPath() }, listener, CancellationToken.None);
-        File.Delete(run.ArtifactPath!);
+        var artifacts = Directory.CreateTempSubdirectory("schemamigrate-artifacts-").FullName;
+        var run = await ops.StartAsync(new JobStartRequest(azure.Job("migrate")) { Wait = true, CommitSha = "monitor", ArtifactPath = artifacts }, listener, CancellationToken.None);
+        Directory.Delete(artifacts, recursive: true);
 
         // A start still succeeds; its logs are reported unavailable, with what to do.
         Assert.True(run.Succeeded, run.Summary);
