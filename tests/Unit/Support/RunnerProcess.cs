@@ -23,7 +23,8 @@ public sealed record RunnerRun(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs the built MigrateRunner.dll as the container job does: a separate process, configured by environment.</summary>
 public static class RunnerProcess
 {
-    public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "MigrateRunner.dll");
+    /// <summary>The runner's own build output, copied beside the tests (see the CopyMigrateRunner target).</summary>
+    public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "runner", "MigrateRunner.dll");
 
     public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {

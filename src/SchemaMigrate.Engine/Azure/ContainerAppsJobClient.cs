@@ -1,0 +1,230 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Azure.Core;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Azure;
+
+/// <summary>The Container Apps job operations of Azure Resource Manager (Microsoft.App, api-version 2025-07-01).</summary>
+public interface IContainerAppsJobClient
+{
+    /// <summary>A subscription id from an id, a display name, AZURE_SUBSCRIPTION_ID, or the only one the identity sees.</summary>
+    Task<string> ResolveSubscriptionAsync(string? subscription, CancellationToken ct);
+    Task<MigrationJob> GetJobAsync(JobReference job, CancellationToken ct);
+    /// <summary>Starts an execution (with <paramref name="template"/> replacing the job's containers) and returns its name.</summary>
+    Task<string> StartAsync(JobReference job, JobExecutionTemplate? template, CancellationToken ct);
+    /// <summary>Every execution ARM keeps for the job, all pages.</summary>
+    Task<IReadOnlyList<JobExecution>> ListExecutionsAsync(JobReference job, CancellationToken ct);
+    Task<JobExecution> GetExecutionAsync(JobReference job, string executionName, CancellationToken ct);
+    Task StopExecutionAsync(JobReference job, string executionName, CancellationToken ct);
+    Task<ManagedEnvironment> GetManagedEnvironmentAsync(string environmentId, CancellationToken ct);
+}
+
+internal sealed partial class ContainerAppsJobClient(AzureRestClient rest) : IContainerAppsJobClient
+{
+    public const string ApiVersion = "2025-07-01";
+    private const string SubscriptionsApiVersion = "2022-12-01";
+    private static readonly string[] SecretLikeNames = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CONN", "CREDENTIAL"];
+    private static readonly TimeSpan OperationPollLimit = TimeSpan.FromMinutes(5);
+
+    public static ContainerAppsJobClient Create(AzureSettings settings, TokenCredential credential)
+    {
+        var endpoints = settings.Endpoints;
+        return new(AzureRestClient.Create(settings, credential, endpoints.ResourceManager, endpoints.ResourceManagerScope, "Azure Resource Manager"));
+    }
+
+    public async Task<string> ResolveSubscriptionAsync(string? subscription, CancellationToken ct)
+    {
+        var wanted = string.IsNullOrWhiteSpace(subscription) ? Environment.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID") : subscription.Trim();
+        if (Guid.TryParse(wanted, out var id)) return id.ToString();
+
+        var visible = new List<(string Id, string Name, string? State)>();
+        await foreach (var page in PagesAsync(rest.Url($"/subscriptions?api-version={SubscriptionsApiVersion}"), ct))
+            visible.AddRange(page.Select(s => (s.Str("subscriptionId") ?? "", s.Str("displayName") ?? "", s.Str("state"))));
+        string List() => string.Join(", ", visible.Select(s => $"{s.Name} ({s.Id})"));
+
+        if (wanted is not null)
+        {
+            var named = visible.Where(s => string.Equals(s.Name, wanted, StringComparison.OrdinalIgnoreCase)).ToList();
+            return named.Count == 1 ? named[0].Id
+                : throw new MigrationException(ReasonCodes.AzureResourceNotFound,
+                    named.Count == 0 ? $"no subscription named '{wanted}' is visible to this identity; visible: {List()}"
+                                     : $"{named.Count} subscriptions are named '{wanted}'; pass the subscription id instead: {List()}");
+        }
+        var enabled = visible.Where(s => s.State is null or "Enabled").ToList();
+        return enabled.Count switch
+        {
+            1 => enabled[0].Id,
+            0 => throw new MigrationException(ReasonCodes.AzureResourceNotFound, "this identity sees no enabled subscription; grant it a role on the job's subscription"),
+            _ => throw new MigrationException(ReasonCodes.InvalidArgument,
+                $"this identity sees {enabled.Count} subscriptions; pass -Subscription or set AZURE_SUBSCRIPTION_ID: {List()}"),
+        };
+    }
+
+    public async Task<MigrationJob> GetJobAsync(JobReference job, CancellationToken ct)
+    {
+        var root = (await rest.SendAsync(RequestMethod.Get, Url(job.Path), null, ct)).Json();
+        var properties = root.Obj("properties") ?? default;
+        var configuration = properties.Obj("configuration") ?? default;
+        var template = properties.Obj("template") ?? default;
+        return new MigrationJob
+        {
+            Reference = job,
+            Id = root.Str("id") ?? job.Path,
+            EnvironmentId = properties.Str("environmentId"),
+            ProvisioningState = properties.Str("provisioningState"),
+            TriggerType = configuration.Str("triggerType"),
+            Parallelism = (configuration.Obj("manualTriggerConfig") ?? default).Int("parallelism"),
+            Template = ParseTemplate(template),
+        };
+    }
+
+    public async Task<string> StartAsync(JobReference job, JobExecutionTemplate? template, CancellationToken ct)
+    {
+        var response = await rest.SendAsync(RequestMethod.Post, Url(job.Path + "/start"), template is null ? null : TemplateJson(template), ct, idempotent: false);
+        response = await CompleteOperationAsync(response, ct);
+        var root = response.HasBody ? response.Json() : default;
+        return root.Str("name") ?? (root.Str("id") is { } id ? id[(id.LastIndexOf('/') + 1)..] : null)
+            ?? throw new MigrationException(ReasonCodes.AzureRequestFailed,
+                $"Azure Resource Manager accepted the start of job {job.JobName} but named no execution (x-ms-request-id {response.RequestId}); list the executions to find it");
+    }
+
+    public async Task<IReadOnlyList<JobExecution>> ListExecutionsAsync(JobReference job, CancellationToken ct)
+    {
+        var executions = new List<JobExecution>();
+        await foreach (var page in PagesAsync(Url(job.Path + "/executions"), ct))
+            executions.AddRange(page.Select(e => ParseExecution(job, e)));
+        return executions;
+    }
+
+    public async Task<JobExecution> GetExecutionAsync(JobReference job, string executionName, CancellationToken ct) =>
+        ParseExecution(job, (await rest.SendAsync(RequestMethod.Get, Url($"{job.Path}/executions/{executionName}"), null, ct)).Json());
+
+    public async Task StopExecutionAsync(JobReference job, string executionName, CancellationToken ct) =>
+        await CompleteOperationAsync(await rest.SendAsync(RequestMethod.Post, Url($"{job.Path}/executions/{executionName}/stop"), null, ct), ct);
+
+    public async Task<ManagedEnvironment> GetManagedEnvironmentAsync(string environmentId, CancellationToken ct)
+    {
+        if (!EnvironmentIdPattern().IsMatch(environmentId))
+            throw new MigrationException(ReasonCodes.InvalidArgument, $"'{environmentId}' is not a managed environment resource id");
+        var root = (await rest.SendAsync(RequestMethod.Get, Url(environmentId), null, ct)).Json();
+        var logs = (root.Obj("properties") ?? default).Obj("appLogsConfiguration") ?? default;
+        return new ManagedEnvironment(root.Str("id") ?? environmentId, root.Str("name") ?? environmentId[(environmentId.LastIndexOf('/') + 1)..],
+            logs.Str("destination"), (logs.Obj("logAnalyticsConfiguration") ?? default).Str("customerId"));
+    }
+
+    private Uri Url(string path) => rest.Url($"{path}?api-version={ApiVersion}");
+
+    /// <summary>A 202 with Location is a long-running operation (final-state-via location): poll until it stops answering 202.</summary>
+    private async Task<AzureResponse> CompleteOperationAsync(AzureResponse response, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (response.Status == 202 && response.Location is { } location)
+        {
+            CheckSameHost(location);
+            if (clock.Elapsed > OperationPollLimit)
+                throw new MigrationException(ReasonCodes.AzureRequestFailed,
+                    $"Azure Resource Manager's operation {location.AbsolutePath} did not finish within {Configuration.Durations.Format(OperationPollLimit)} (x-ms-request-id {response.RequestId})");
+            await Task.Delay(response.RetryAfter is { } after ? TimeSpan.FromSeconds(Math.Clamp(after.TotalSeconds, 0, 60)) : TimeSpan.FromSeconds(1), ct);
+            response = await rest.SendAsync(RequestMethod.Get, location, null, ct);
+        }
+        return response;
+    }
+
+    /// <summary>Follows nextLink (absolute, or relative to the endpoint) as the SDK does, keeping the api-version.</summary>
+    private async IAsyncEnumerable<IEnumerable<JsonElement>> PagesAsync(Uri first, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (Uri? next = first; next is not null;)
+        {
+            var root = (await rest.SendAsync(RequestMethod.Get, next, null, ct)).Json();
+            yield return root.Arr("value").ToList();
+            var link = root.Str("nextLink");
+            next = string.IsNullOrEmpty(link) ? null : WithApiVersion(new Uri(rest.Endpoint, link), next);
+            if (next is not null) CheckSameHost(next);
+        }
+    }
+
+    private static Uri WithApiVersion(Uri link, Uri previous)
+    {
+        if (link.Query.Contains("api-version=", StringComparison.OrdinalIgnoreCase)) return link;
+        var version = System.Web.HttpUtility.ParseQueryString(previous.Query)["api-version"];
+        return new UriBuilder(link) { Query = (link.Query.TrimStart('?') + (link.Query.Length > 1 ? "&" : "") + "api-version=" + version) }.Uri;
+    }
+
+    /// <summary>Never send the bearer token to another host than the cloud's Resource Manager.</summary>
+    private void CheckSameHost(Uri uri)
+    {
+        if (Uri.Compare(uri, rest.Endpoint, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
+            throw new MigrationException(ReasonCodes.AzureRequestFailed, $"Azure Resource Manager pointed to another host ({uri.Host}); refusing to follow it");
+    }
+
+    private static JobExecution ParseExecution(JobReference job, JsonElement e)
+    {
+        var properties = e.Obj("properties") ?? default;
+        var template = ParseTemplate(properties.Obj("template") ?? default);
+        return new JobExecution
+        {
+            Subscription = job.Subscription!,
+            ResourceGroupName = job.ResourceGroupName,
+            JobName = job.JobName,
+            ExecutionName = e.Str("name") ?? "",
+            Id = e.Str("id"),
+            Status = properties.Str("status"),
+            StartTime = properties.Time("startTime"),
+            EndTime = properties.Time("endTime"),
+            Image = template.Containers.FirstOrDefault()?.Image,
+        };
+    }
+
+    private static JobExecutionTemplate ParseTemplate(JsonElement template) =>
+        new(template.Arr("containers").Select(ParseContainer).ToList(), template.Arr("initContainers").Select(ParseContainer).ToList());
+
+    private static JobContainer ParseContainer(JsonElement c)
+    {
+        var resources = c.Obj("resources") ?? default;
+        var env = c.Arr("env").Select(v => new JobEnvironmentVariable(v.Str("name") ?? "", v.Str("value"), v.Str("secretRef"))).ToList();
+        // A plain env value may be a connection string or a token: keep it out of every output.
+        foreach (var v in env.Where(v => v.Value is not null && SecretLikeNames.Any(n => v.Name.Contains(n, StringComparison.OrdinalIgnoreCase))))
+            Redactor.Register(v.Value);
+        return new JobContainer(c.Str("name") ?? "", c.Str("image") ?? "")
+        {
+            Command = c.Arr("command").Select(s => s.GetString() ?? "").ToList(),
+            Args = c.Arr("args").Select(s => s.GetString() ?? "").ToList(),
+            Env = env,
+            Cpu = resources.Double("cpu"),
+            Memory = resources.Str("memory"),
+        };
+    }
+
+    /// <summary>A JobExecutionTemplate body: only the fields a JobExecutionContainer allows.</summary>
+    internal static string TemplateJson(JobExecutionTemplate template)
+    {
+        static JsonObject Container(JobContainer c)
+        {
+            var o = new JsonObject { ["name"] = c.Name, ["image"] = c.Image };
+            if (c.Command.Count > 0) o["command"] = new JsonArray(c.Command.Select(s => (JsonNode?)s).ToArray());
+            if (c.Args.Count > 0) o["args"] = new JsonArray(c.Args.Select(s => (JsonNode?)s).ToArray());
+            if (c.Env.Count > 0)
+                o["env"] = new JsonArray(c.Env.Select(v => (JsonNode?)(v.SecretRef is { } secret
+                    ? new JsonObject { ["name"] = v.Name, ["secretRef"] = secret }
+                    : new JsonObject { ["name"] = v.Name, ["value"] = v.Value })).ToArray());
+            if (c.Cpu is not null || c.Memory is not null)
+            {
+                var resources = new JsonObject();
+                if (c.Cpu is { } cpu) resources["cpu"] = cpu;
+                if (c.Memory is { } memory) resources["memory"] = memory;
+                o["resources"] = resources;
+            }
+            return o;
+        }
+        return new JsonObject
+        {
+            ["containers"] = new JsonArray(template.Containers.Select(c => (JsonNode?)Container(c)).ToArray()),
+            ["initContainers"] = new JsonArray(template.InitContainers.Select(c => (JsonNode?)Container(c)).ToArray()),
+        }.ToJsonString();
+    }
+
+    [GeneratedRegex(@"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.App/managedEnvironments/[-\w\._\(\)]+$", RegexOptions.IgnoreCase)]
+    private static partial Regex EnvironmentIdPattern();
+}
