@@ -23,7 +23,7 @@ public static class EngineDependencies
         [
             Of(engine),
             Of(typeof(Npgsql.NpgsqlDataSource).Assembly),
-            Of(typeof(Azure.Core.TokenCredential).Assembly),
+            Of(typeof(global::Azure.Core.TokenCredential).Assembly),
             // Its credential types are forwarded to Azure.Core, so ask the engine's context for the assembly itself.
             Of(context.LoadFromAssemblyName(new AssemblyName("Azure.Identity"))),
             Of(typeof(System.Text.Json.JsonSerializer).Assembly),
