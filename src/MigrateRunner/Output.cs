@@ -132,21 +132,12 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
             return 0;
         }
         Err($"error {failure.ReasonCode}: {failure.Message}");
-        if (failure.Statement is { } statement) Err($"  statement: {FirstLines(statement)}");
-        if (failure.Detail is { } detail) Err($"  detail: {detail}");
-        if (failure.Hint is { } hint) Err($"  hint: {hint}");
-        if (failure.Where is { } where) Err($"  where: {where}");
+        foreach (var line in failure.Particulars().SelectMany(p => p.Split('\n'))) Err("  " + line);
         Err($"  next step: {failure.Action}");
         var location = failure.Location is { } loc ? $" at={loc}" : "";
         var sqlState = failure.SqlState is { } st ? $" sqlstate={st}" : "";
         Out($"result: failed reasonCode={failure.ReasonCode} exitCode={failure.Reason.ExitCode}{location}{sqlState} {numbers} elapsed={Ms(elapsed)}".Replace("  ", " "));
         return failure.Reason.ExitCode;
-    }
-
-    private static string FirstLines(string text)
-    {
-        var lines = text.Split('\n');
-        return lines.Length <= 3 ? text.Replace("\n", "\n             ") : string.Join("\n             ", lines.Take(3)) + " ...";
     }
 
     private static string Ms(TimeSpan t) => t.TotalMilliseconds < 10_000 ? $"{(long)t.TotalMilliseconds}ms" : $"{t.TotalSeconds:0.0}s";

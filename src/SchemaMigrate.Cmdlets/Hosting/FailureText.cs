@@ -8,23 +8,11 @@ namespace SchemaMigrate.Cmdlets.Hosting;
 /// </summary>
 internal static class FailureText
 {
-    public static string Describe(Failure failure)
-    {
-        var lines = new List<string> { failure.Message };
-        if (failure.Statement is { } statement) lines.Add("statement: " + FirstLines(statement));
-        if (failure.Detail is { } detail) lines.Add("detail: " + detail);
-        if (failure.Hint is { } hint) lines.Add("hint: " + hint);
-        if (failure.Where is { } where) lines.Add("where: " + where);
-        return Redactor.Redact(string.Join(Environment.NewLine, lines));
-    }
+    public static string Describe(Failure failure) =>
+        Redactor.Redact(string.Join(Environment.NewLine, failure.Particulars().Prepend(failure.Message))).ReplaceLineEndings();
 
     /// <summary>What reaches PowerShell from an exception the engine did not expect: its type and message, redacted.</summary>
     public static Failure Unexpected(Exception e) =>
         new() { Reason = ReasonCodes.UnexpectedError, Message = Redactor.Redact($"{e.GetType().Name}: {e.Message}") };
 
-    private static string FirstLines(string text)
-    {
-        var lines = text.ReplaceLineEndings("\n").Split('\n');
-        return string.Join(Environment.NewLine + "           ", lines.Take(3)) + (lines.Length > 3 ? " ..." : "");
-    }
 }

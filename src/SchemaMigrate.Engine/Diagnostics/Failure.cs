@@ -25,6 +25,22 @@ public sealed record Failure
 
     /// <summary>"file:line" when known, for messages and error targets.</summary>
     public string? Location => File is null ? null : Line is null ? File : $"{File}:{Line}";
+
+    /// <summary>
+    /// The failing statement (its first three lines) and PostgreSQL's detail, hint and context, each as one
+    /// "label: text" entry for people; a statement's further lines are indented under its first. Redacted.
+    /// </summary>
+    public IEnumerable<string> Particulars()
+    {
+        if (Statement is { } statement)
+        {
+            var lines = statement.ReplaceLineEndings("\n").Split('\n');
+            yield return Redactor.Redact("statement: " + string.Join("\n           ", lines.Take(3)) + (lines.Length > 3 ? " ..." : ""));
+        }
+        if (Detail is { } detail) yield return Redactor.Redact("detail: " + detail);
+        if (Hint is { } hint) yield return Redactor.Redact("hint: " + hint);
+        if (Where is { } where) yield return Redactor.Redact("where: " + where);
+    }
 }
 
 /// <summary>The one exception type the engine throws for an expected failure.</summary>
