@@ -46,7 +46,9 @@ public sealed record AzureSettings
     /// <summary>
     /// The defaults a pipeline sets once: SCHEMAMIGRATE_AZURE_CLOUD, SCHEMAMIGRATE_AZURE_CREDENTIAL,
     /// SCHEMAMIGRATE_AZURE_TENANT_ID and SCHEMAMIGRATE_AZURE_MANAGED_IDENTITY_CLIENT_ID (the subscription defaults to
-    /// AZURE_SUBSCRIPTION_ID when it is resolved). Azure.Identity reads its own AZURE_* variables as usual.
+    /// AZURE_SUBSCRIPTION_ID when it is resolved), and the endpoint overrides SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT
+    /// and SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT (https only; the token audience stays the cloud's). Azure.Identity
+    /// reads its own AZURE_* variables as usual.
     /// </summary>
     public static AzureSettings FromEnvironment(IDictionary? environment = null)
     {
@@ -56,6 +58,8 @@ public sealed record AzureSettings
         {
             TenantId = Get("SCHEMAMIGRATE_AZURE_TENANT_ID"),
             ManagedIdentityClientId = Get("SCHEMAMIGRATE_AZURE_MANAGED_IDENTITY_CLIENT_ID"),
+            ResourceManagerEndpoint = Endpoint(Get("SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT"), "SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT"),
+            LogAnalyticsEndpoint = Endpoint(Get("SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT"), "SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT"),
         };
         if (Get("SCHEMAMIGRATE_AZURE_CLOUD") is { } cloud) settings = settings with { Cloud = Parse<AzureCloud>(cloud, "SCHEMAMIGRATE_AZURE_CLOUD") };
         if (Get("SCHEMAMIGRATE_AZURE_CREDENTIAL") is { } credential) settings = settings with { Credential = Parse<AzureCredentialKind>(credential, "SCHEMAMIGRATE_AZURE_CREDENTIAL") };
@@ -66,6 +70,12 @@ public sealed record AzureSettings
     public static T Parse<T>(string text, string source) where T : struct, Enum =>
         Enum.GetNames<T>().FirstOrDefault(n => n.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase)) is { } name ? Enum.Parse<T>(name)
             : throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>())}.");
+
+    /// <summary>A bearer token only ever travels over https.</summary>
+    private static Uri? Endpoint(string? text, string source) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps ? uri
+        : throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not an https address.");
 
     /// <summary>Test seam: the HTTP transport (e.g. one that trusts exactly the local fake's certificate).</summary>
     internal HttpPipelineTransport? Transport { get; init; }

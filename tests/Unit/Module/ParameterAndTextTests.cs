@@ -67,6 +67,7 @@ public class ParameterAndTextTests
             ["SCHEMAMIGRATE_AZURE_CREDENTIAL"] = "ManagedIdentity",
             ["SCHEMAMIGRATE_AZURE_TENANT_ID"] = "tenant-from-env",
             ["SCHEMAMIGRATE_AZURE_MANAGED_IDENTITY_CLIENT_ID"] = " client-from-env ",
+            ["SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT"] = "https://arm.stack.example:8443/",
         };
 
         var fromEnvironment = new AzureParameters().ToSettings(environment);
@@ -80,6 +81,21 @@ public class ParameterAndTextTests
             (overridden.Cloud, overridden.Credential, overridden.TenantId, overridden.ManagedIdentityClientId));
         Assert.Equal((AzureCloud.AzurePublic, AzureCredentialKind.Default, null, null),
             (defaults.Cloud, defaults.Credential, defaults.TenantId, defaults.ManagedIdentityClientId));
+        // An endpoint override replaces the host only: tokens are still asked for the cloud's audience.
+        Assert.Equal(new Uri("https://arm.stack.example:8443/"), fromEnvironment.Endpoints.ResourceManager);
+        Assert.Equal("https://management.usgovcloudapi.net/.default", fromEnvironment.Endpoints.ResourceManagerScope);
+        Assert.Equal(new Uri("https://api.loganalytics.us"), fromEnvironment.Endpoints.LogAnalytics);
+        Assert.Null(defaults.ResourceManagerEndpoint);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080")]
+    [InlineData("management.example")]
+    public void An_endpoint_override_must_be_an_https_address(string value)
+    {
+        var e = Assert.Throws<MigrationException>(() => AzureSettings.FromEnvironment(new Hashtable { ["SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT"] = value }));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.Equal($"SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT: '{value}' is not an https address.", e.Message);
     }
 
     [Theory]
