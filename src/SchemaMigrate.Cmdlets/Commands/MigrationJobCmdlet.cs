@@ -10,6 +10,9 @@ namespace SchemaMigrate.Cmdlets;
 /// </summary>
 public abstract class MigrationJobCmdlet : SchemaMigrateCmdlet
 {
+    // The engine's MigrationJobOperations, typed object: no engine type in a field of a class PowerShell reflects over.
+    private object? _operations;
+
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string ResourceGroupName { get; set; } = "";
@@ -51,8 +54,9 @@ public abstract class MigrationJobCmdlet : SchemaMigrateCmdlet
         return new JobReference(ResourceGroupName, Name, Subscription);
     }
 
-    internal MigrationJobOperations JobOperations() => new(new AzureParameters
+    /// <summary>One for all the executions piped in (how to reach Azure does not bind from them): the credential finds its token source once.</summary>
+    internal MigrationJobOperations JobOperations() => (MigrationJobOperations)(_operations ??= new MigrationJobOperations(new AzureParameters
     {
         Cloud = Cloud, CredentialSource = CredentialSource, TenantId = TenantId, ManagedIdentityClientId = ManagedIdentityClientId,
-    }.ToSettings(Environment.GetEnvironmentVariables()));
+    }.ToSettings(Environment.GetEnvironmentVariables())));
 }
