@@ -15,6 +15,10 @@
         'Invoke-SchemaMigration'
         'New-SchemaMigration'
         'Test-SchemaMigration'
+        'Start-MigrationJob'
+        'Get-MigrationJobExecution'
+        'Stop-MigrationJobExecution'
+        'Get-MigrationJobLog'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -4,6 +4,10 @@
 
 BeforeDiscovery {
     $script:azAccounts = @(Get-Module -ListAvailable -Name Az.Accounts | Select-Object -First 1)
+    $script:jobCmdlets = @('Start-MigrationJob', 'Get-MigrationJobExecution', 'Stop-MigrationJobExecution', 'Get-MigrationJobLog')
+    # The run against the local fake of Azure trusts its certificate through SSL_CERT_FILE and gets tokens from a
+    # stand-in az script: both are Linux mechanisms (OpenSSL, /bin/sh).
+    $script:fakeAzure = @(if ($IsLinux) { 'Linux' })
 }
 
 BeforeAll {
@@ -44,19 +48,23 @@ AfterAll {
 }
 
 Describe 'The module' {
-    It 'exports exactly the migration cmdlets' {
+    It 'exports exactly the migration and job cmdlets' {
         $names = (Get-Command -Module SchemaMigrate).Name | Sort-Object
-        $names | Should -Be @('Get-SchemaMigrationStatus', 'Invoke-SchemaMigration', 'New-SchemaMigration', 'Test-SchemaMigration')
+        $names | Should -Be @('Get-MigrationJobExecution', 'Get-MigrationJobLog', 'Get-SchemaMigrationStatus', 'Invoke-SchemaMigration',
+            'New-SchemaMigration', 'Start-MigrationJob', 'Stop-MigrationJobExecution', 'Test-SchemaMigration')
     }
 
-    It 'has help with an example for <_>' -ForEach @('Get-SchemaMigrationStatus', 'Invoke-SchemaMigration', 'New-SchemaMigration', 'Test-SchemaMigration') {
+    It 'has help with an example for <_>' -ForEach @('Get-SchemaMigrationStatus', 'Invoke-SchemaMigration', 'New-SchemaMigration', 'Test-SchemaMigration',
+        'Start-MigrationJob', 'Get-MigrationJobExecution', 'Stop-MigrationJobExecution', 'Get-MigrationJobLog') {
         $help = Get-Help $_ -Examples
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.examples.example).Count | Should -BeGreaterThan 0
     }
 
     It 'has about_SchemaMigrate' {
-        Get-Help about_SchemaMigrate | Out-String | Should -Match 'Confirm:\$false'
+        $about = Get-Help about_SchemaMigrate | Out-String
+        $about | Should -Match 'Confirm:\$false'
+        $about | Should -Match 'Get-MigrationJobLog'
     }
 
     It 'runs the engine in its own load context' {
@@ -258,5 +266,241 @@ Describe 'Next to Az.Accounts' -ForEach $script:azAccounts {
         finally {
             Remove-Item Env:SCHEMAMIGRATE_PESTER_CONN
         }
+    }
+}
+
+Describe 'The job cmdlets without an Azure identity' {
+    BeforeAll {
+        # No identity: Azure.Identity's EnvironmentCredential finds no service principal, as on a runner nobody signed in.
+        $script:savedAzure = @{}
+        foreach ($name in @('AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_USERNAME',
+                'AZURE_PASSWORD', 'AZURE_SUBSCRIPTION_ID', 'SCHEMAMIGRATE_AZURE_CREDENTIAL', 'SCHEMAMIGRATE_AZURE_CLOUD')) {
+            $script:savedAzure[$name] = [Environment]::GetEnvironmentVariable($name)
+            [Environment]::SetEnvironmentVariable($name, $null)
+        }
+        $job = @{ ResourceGroupName = 'rg-deploy'; Name = 'migrate'; CredentialSource = 'Environment' }
+
+        function Get-Failure {
+            param([scriptblock] $Command)
+            try {
+                & $Command
+            }
+            catch {
+                return $_
+            }
+            throw 'the command did not fail'
+        }
+    }
+
+    AfterAll {
+        foreach ($name in $script:savedAzure.Keys) {
+            [Environment]::SetEnvironmentVariable($name, $script:savedAzure[$name])
+        }
+    }
+
+    It '<_> declares what it writes and takes executions by property name' -ForEach $script:jobCmdlets {
+        $command = Get-Command $_
+        $command.OutputType.Name | Should -Match '^SchemaMigrate\.Cmdlets\.MigrationJob'
+        $command.Parameters['ResourceGroupName'].Attributes.Where({ $_ -is [Parameter] }).ValueFromPipelineByPropertyName | Should -Contain $true
+        $command.Parameters['Name'].Aliases | Should -Contain 'JobName'
+    }
+
+    It 'refuses an unknown cloud, a malformed duration, -Latest 0 and -Wait with -Follow before calling Azure' {
+        { Start-MigrationJob @job -Cloud Mars -WhatIf } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
+        { Start-MigrationJob @job -Wait -Timeout soon -WhatIf } |
+            Should -Throw -ErrorId 'ParameterArgumentTransformationError,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
+        { Get-MigrationJobExecution @job -Latest 0 } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,SchemaMigrate.Cmdlets.GetMigrationJobExecutionCommand'
+        { Get-MigrationJobLog @job -ExecutionName 'migrate-k3v9q2a' -Wait -Follow } |
+            Should -Throw -ErrorId 'AmbiguousParameterSet,SchemaMigrate.Cmdlets.GetMigrationJobLogCommand'
+    }
+
+    It 'reports AZURE_AUTH_FAILED with how to sign in, targeting the job' {
+        $failure = Get-Failure { Get-MigrationJobExecution @job -Subscription ([guid]::NewGuid()) }
+        $failure.FullyQualifiedErrorId | Should -Be 'AZURE_AUTH_FAILED,SchemaMigrate.Cmdlets.GetMigrationJobExecutionCommand'
+        $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failure.TargetObject | Should -Be 'rg-deploy/migrate'
+        $failure.ErrorDetails.Message | Should -Match 'could not get a token for Azure Resource Manager'
+        $failure.ErrorDetails.RecommendedAction | Should -Match 'az login'
+    }
+
+    It 'takes the credential source from SCHEMAMIGRATE_AZURE_CREDENTIAL' {
+        $env:SCHEMAMIGRATE_AZURE_CREDENTIAL = 'Environment'
+        try {
+            { Get-MigrationJobExecution -ResourceGroupName 'rg-deploy' -Name 'migrate' } |
+                Should -Throw -ErrorId 'AZURE_AUTH_FAILED,SchemaMigrate.Cmdlets.GetMigrationJobExecutionCommand'
+            $env:SCHEMAMIGRATE_AZURE_CREDENTIAL = 'Kerberos'
+            { Get-MigrationJobExecution -ResourceGroupName 'rg-deploy' -Name 'migrate' } |
+                Should -Throw -ErrorId 'INVALID_ARGUMENT,SchemaMigrate.Cmdlets.GetMigrationJobExecutionCommand'
+        }
+        finally {
+            Remove-Item Env:SCHEMAMIGRATE_AZURE_CREDENTIAL
+        }
+    }
+
+    It 'starts nothing under -WhatIf and still writes migration.json when the start fails' {
+        { Start-MigrationJob @job -WhatIf } | Should -Throw -ErrorId 'AZURE_AUTH_FAILED,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
+        $failure = Get-Failure { Start-MigrationJob @job -Wait -ArtifactPath $TestDrive -CommitSha 'abc1234' -Confirm:$false }
+        $failure.FullyQualifiedErrorId | Should -Be 'AZURE_AUTH_FAILED,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
+        $artifact = Get-Content (Join-Path $TestDrive 'abc1234' 'migration.json') -Raw | ConvertFrom-Json
+        $artifact.reasonCode | Should -Be 'AZURE_AUTH_FAILED'
+        $artifact.status | Should -Be 'failed'
+        $artifact.executionSummary | Should -Match '^not started: AZURE_AUTH_FAILED'
+    }
+
+    It '<Command> binds ResourceGroupName, JobName and ExecutionName of piped objects' -ForEach @(
+        @{ Command = 'Get-MigrationJobLog'; Extra = @{} }
+        @{ Command = 'Stop-MigrationJobExecution'; Extra = @{ Confirm = $false } }
+        @{ Command = 'Get-MigrationJobExecution'; Extra = @{} }
+    ) {
+        $piped = [pscustomobject]@{
+            Subscription      = [guid]::NewGuid().ToString()
+            ResourceGroupName = 'rg-piped'
+            JobName           = 'job-piped'
+            ExecutionName     = 'job-piped-abc1234'
+            Status            = 'Failed'
+        }
+        $failure = Get-Failure { $piped | & $Command -CredentialSource Environment @Extra }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'AZURE_AUTH_FAILED,*'
+        $failure.TargetObject | Should -Be 'rg-piped/job-piped/job-piped-abc1234'
+    }
+}
+
+Describe 'The job cmdlets against a local fake of Azure' -ForEach $script:fakeAzure {
+    BeforeAll {
+        $repo = (Resolve-Path (Join-Path $PSScriptRoot '..' '..')).Path
+        $testsDll = @('Release', 'Debug') | ForEach-Object { Join-Path $repo 'tests' 'Unit' 'bin' $_ 'net10.0' 'SchemaMigrate.Tests.dll' } |
+            Where-Object { Test-Path $_ } | Select-Object -First 1
+        $database = New-TestDatabase -Server $script:server
+        $info = Join-Path $TestDrive 'fake-azure.json'
+        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($argument in @($testsDll, 'fake-azure', $info, $script:samples,
+                ('migrate=' + (Get-TestConnectionString -Server $script:server -Database $database)),
+                ('migrate-badpass=' + (Get-TestConnectionString -Server $script:server -Database $database -Password 'Wr0ng-password')))) {
+            $start.ArgumentList.Add($argument)
+        }
+        $start.RedirectStandardInput = $true
+        $script:fake = [System.Diagnostics.Process]::Start($start)
+        $deadline = (Get-Date).AddMinutes(1)
+        while (-not (Test-Path $info) -and -not $script:fake.HasExited -and (Get-Date) -lt $deadline) {
+            Start-Sleep -Milliseconds 200
+        }
+        $fakeInfo = Get-Content $info -Raw | ConvertFrom-Json
+        $certificate = Join-Path $TestDrive 'fake-azure.pem'
+        Set-Content -LiteralPath $certificate -Value $fakeInfo.certificate
+
+        # The real cmdlets in a fresh pwsh whose only trusted root is the fake's certificate, with the stand-in az
+        # first on PATH and the Azure endpoints pointed at the fake: no test switch in the module is involved.
+        $script:childEnvironment = @{
+            SSL_CERT_FILE                                = $certificate
+            PATH                                         = (Join-Path $PSScriptRoot 'fake-az') + [IO.Path]::PathSeparator + $env:PATH
+            SCHEMAMIGRATE_FAKE_ARM_TOKEN                 = $fakeInfo.armToken
+            SCHEMAMIGRATE_FAKE_LOGS_TOKEN                = $fakeInfo.logsToken
+            SCHEMAMIGRATE_AZURE_CREDENTIAL               = 'AzureCli'
+            SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT = $fakeInfo.endpoint
+            SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT   = $fakeInfo.endpoint
+            POWERSHELL_UPDATECHECK                       = 'Off'
+        }
+        $script:database = $database
+
+        function Invoke-JobSession {
+            param([string] $Script)
+            $saved = @{}
+            foreach ($name in $script:childEnvironment.Keys) {
+                $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+                [Environment]::SetEnvironmentVariable($name, $script:childEnvironment[$name])
+            }
+            try {
+                $prelude = "`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; Import-Module '$script:manifest'; "
+                $output = pwsh -NoProfile -NonInteractive -Command ($prelude + $Script + " | ConvertTo-Json -Depth 4 -Compress | ForEach-Object { 'RESULT ' + `$_ }")
+                $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+                return (($output | Where-Object { $_ -like 'RESULT *' } | Select-Object -Last 1).Substring(7) | ConvertFrom-Json)
+            }
+            finally {
+                foreach ($name in $saved.Keys) {
+                    [Environment]::SetEnvironmentVariable($name, $saved[$name])
+                }
+            }
+        }
+    }
+
+    AfterAll {
+        if ($script:fake -and -not $script:fake.HasExited) {
+            $script:fake.StandardInput.Close()
+            if (-not $script:fake.WaitForExit(20000)) {
+                $script:fake.Kill($true)
+            }
+        }
+    }
+
+    It 'runs the fake' {
+        $script:fake.HasExited | Should -BeFalse
+    }
+
+    It '-WhatIf starts nothing' {
+        $result = Invoke-JobSession @'
+$before = @(Get-MigrationJobExecution -ResourceGroupName rg-deploy -Name migrate).Count
+Start-MigrationJob -ResourceGroupName rg-deploy -Name migrate -WhatIf
+[pscustomobject]@{ Started = @(Get-MigrationJobExecution -ResourceGroupName rg-deploy -Name migrate).Count - $before }
+'@
+        $result.Started | Should -Be 0
+    }
+
+    It 'fails a wrong DB_CONN password closed with DB_AUTH_FAILED, the execution as target, its logs and migration.json' {
+        $artifacts = Join-Path $TestDrive 'artifacts'
+        $result = Invoke-JobSession @"
+`$failure = `$null
+try { Start-MigrationJob -ResourceGroupName rg-deploy -Name migrate-badpass -Wait -ArtifactPath '$artifacts' -CommitSha badpass -Confirm:`$false | Out-Null }
+catch { `$failure = `$_ }
+`$logs = @(`$failure.TargetObject | Get-MigrationJobLog)
+`$artifact = Get-Content (Join-Path '$artifacts' 'badpass' 'migration.json') -Raw | ConvertFrom-Json
+[pscustomobject]@{
+    ErrorId = `$failure.FullyQualifiedErrorId
+    Message = `$failure.ErrorDetails.Message
+    Status = `$failure.TargetObject.Status
+    ReasonCode = `$failure.TargetObject.ReasonCode
+    Timeline = @(`$failure.TargetObject.StatusTimeline.Status)
+    Results = @(`$logs | Where-Object Message -like 'result: failed*' | ForEach-Object Message)
+    ArtifactReason = `$artifact.reasonCode
+    ArtifactExecution = `$artifact.executionName
+    Execution = `$failure.TargetObject.ExecutionName
+}
+"@
+        $result.ErrorId | Should -Be 'DB_AUTH_FAILED,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
+        $result.Message | Should -Match '28P01'
+        $result.Message | Should -Not -Match 'Wr0ng-password'
+        $result.Status | Should -Be 'Failed'
+        $result.ReasonCode | Should -Be 'DB_AUTH_FAILED'
+        $result.Timeline | Should -Contain 'Failed'
+        $result.Results | Should -HaveCount 1
+        $result.Results[0] | Should -Match 'reasonCode=DB_AUTH_FAILED'
+        $result.ArtifactReason | Should -Be 'DB_AUTH_FAILED'
+        $result.ArtifactExecution | Should -Be $result.Execution
+    }
+
+    It 'runs the migrations, lists the run newest first, shows its logs and leaves an ended execution alone' {
+        $result = Invoke-JobSession @'
+$run = Start-MigrationJob -ResourceGroupName rg-deploy -Name migrate -Wait -Confirm:$false
+$latest = Get-MigrationJobExecution -ResourceGroupName rg-deploy -Name migrate -Latest 1
+$applied = @($latest | Get-MigrationJobLog -Wait -Timeout 2min | Where-Object Message -like 'applied *' | ForEach-Object Message)
+$stopped = $run | Stop-MigrationJobExecution -PassThru -WarningVariable warnings -WarningAction SilentlyContinue
+[pscustomobject]@{
+    Status = $run.Status
+    Same = $latest.ExecutionName -eq $run.ExecutionName
+    Applied = $applied
+    Table = ($run | Out-String)
+    StoppedStatus = $stopped.Status
+    Warnings = @($warnings | ForEach-Object { "$_" })
+}
+'@
+        $result.Status | Should -Be 'Succeeded'
+        $result.Same | Should -BeTrue
+        $result.Applied | Should -HaveCount 3
+        $result.Applied[0] | Should -Match '001_core_domain_tables\.sql'
+        $result.Table | Should -Match 'ExecutionName\s+Status\s+StartTime\s+Duration\s+Image\s+ReasonCode'
+        $result.StoppedStatus | Should -Be 'Succeeded'
+        $result.Warnings | Should -Match 'already ended Succeeded'
+        Invoke-TestSql -Server $script:server -Database $script:database -Sql 'SELECT count(*) FROM schema_migrations' | Should -Be '3'
     }
 }

@@ -19,9 +19,11 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
 {
     private const int ProgressActivityId = 1;
     private readonly CancellationTokenSource _stop = new();
-    private string? _target;
 
     protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>What a failure's ErrorRecord targets when it names no file (the migrations folder, the job).</summary>
+    internal object? ErrorTarget { get; set; }
 
     /// <summary>True under -WhatIf, given or inherited through $WhatIfPreference.</summary>
     protected bool WhatIfRequested =>
@@ -37,7 +39,7 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
     internal MigrationSettings BuildSettings(SettingsParameters parameters)
     {
         var settings = parameters.ToSettings(Environment.GetEnvironmentVariables(), GetUnresolvedProviderPathFromPSPath);
-        _target = settings.MigrationsDirectory;
+        ErrorTarget = settings.MigrationsDirectory;
         return settings;
     }
 
@@ -60,13 +62,17 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
         catch (MigrationException e)
         {
             WriteDebug(Redactor.Redact(e.ToString()));
-            ThrowTerminatingError(ErrorRecordFor(e.Failure, _target));
+            ThrowTerminatingError(ErrorRecordFor(e.Failure, e.Failure.File ?? ErrorTarget));
+        }
+        catch (TargetedFailureException e)
+        {
+            ThrowTerminatingError(ErrorRecordFor(e.Failure, e.Target));
         }
         catch (Exception e) when (e is not RuntimeException)
         {
             // PowerShell's own exceptions (a host that cannot prompt, a stopped pipeline) pass through unchanged.
             WriteDebug(Redactor.Redact(e.ToString()));
-            ThrowTerminatingError(ErrorRecordFor(FailureText.Unexpected(e), _target));
+            ThrowTerminatingError(ErrorRecordFor(FailureText.Unexpected(e), ErrorTarget));
         }
     }
 
@@ -74,7 +80,7 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
     {
         var category = Enum.TryParse<ErrorCategory>(failure.Reason.Category, out var c) ? c : ErrorCategory.NotSpecified;
         // A fresh exception: the engine's inner exceptions (Npgsql's) stay out of $Error; -Debug shows them, redacted.
-        return new ErrorRecord(new MigrationException(failure), failure.ReasonCode, category, failure.File ?? target)
+        return new ErrorRecord(new MigrationException(failure), failure.ReasonCode, category, target)
         {
             ErrorDetails = new ErrorDetails(FailureText.Describe(failure)) { RecommendedAction = failure.Action },
         };
@@ -85,7 +91,7 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
     {
         public void WriteObject(object item) => pump.Post(() => cmdlet.WriteObject(item));
 
-        public void WriteError(Failure failure, object target) => pump.Post(() => cmdlet.WriteError(ErrorRecordFor(failure, target)));
+        public void WriteError(Failure failure, object target) => pump.Post(() => cmdlet.WriteError(ErrorRecordFor(failure, failure.File ?? target)));
 
         public void WriteWarning(string message) => pump.Post(() => cmdlet.WriteWarning(Redactor.Redact(message)));
 

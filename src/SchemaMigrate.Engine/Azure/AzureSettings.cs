@@ -1,5 +1,7 @@
+using System.Collections;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using SchemaMigrate.Engine.Diagnostics;
 
 namespace SchemaMigrate.Engine.Azure;
 
@@ -40,6 +42,40 @@ public sealed record AzureSettings
     public int MaxRetries { get; init; } = 5;
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(0.8);
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The defaults a pipeline sets once: SCHEMAMIGRATE_AZURE_CLOUD, SCHEMAMIGRATE_AZURE_CREDENTIAL,
+    /// SCHEMAMIGRATE_AZURE_TENANT_ID and SCHEMAMIGRATE_AZURE_MANAGED_IDENTITY_CLIENT_ID (the subscription defaults to
+    /// AZURE_SUBSCRIPTION_ID when it is resolved), and the endpoint overrides SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT
+    /// and SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT (https only; the token audience stays the cloud's). Azure.Identity
+    /// reads its own AZURE_* variables as usual.
+    /// </summary>
+    public static AzureSettings FromEnvironment(IDictionary? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables();
+        string? Get(string name) => environment[name] is string s && s.Trim().Length > 0 ? s.Trim() : null;
+        var settings = new AzureSettings
+        {
+            TenantId = Get("SCHEMAMIGRATE_AZURE_TENANT_ID"),
+            ManagedIdentityClientId = Get("SCHEMAMIGRATE_AZURE_MANAGED_IDENTITY_CLIENT_ID"),
+            ResourceManagerEndpoint = Endpoint(Get("SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT"), "SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT"),
+            LogAnalyticsEndpoint = Endpoint(Get("SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT"), "SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT"),
+        };
+        if (Get("SCHEMAMIGRATE_AZURE_CLOUD") is { } cloud) settings = settings with { Cloud = Parse<AzureCloud>(cloud, "SCHEMAMIGRATE_AZURE_CLOUD") };
+        if (Get("SCHEMAMIGRATE_AZURE_CREDENTIAL") is { } credential) settings = settings with { Credential = Parse<AzureCredentialKind>(credential, "SCHEMAMIGRATE_AZURE_CREDENTIAL") };
+        return settings;
+    }
+
+    /// <summary>A cloud or credential name as <paramref name="source"/> gave it; INVALID_ARGUMENT listing the names otherwise.</summary>
+    public static T Parse<T>(string text, string source) where T : struct, Enum =>
+        Enum.GetNames<T>().FirstOrDefault(n => n.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase)) is { } name ? Enum.Parse<T>(name)
+            : throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>())}.");
+
+    /// <summary>A bearer token only ever travels over https.</summary>
+    private static Uri? Endpoint(string? text, string source) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps ? uri
+        : throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not an https address.");
 
     /// <summary>Test seam: the HTTP transport (e.g. one that trusts exactly the local fake's certificate).</summary>
     internal HttpPipelineTransport? Transport { get; init; }

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using SchemaMigrate.Cmdlets;
+using SchemaMigrate.Engine.Azure;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Tests.Support;
@@ -41,6 +42,18 @@ public class ModuleMetadataTests : IDisposable
 
         public IEnumerable<PropertyInfo> Parameters => Type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetCustomAttributesData().Any(a => a.AttributeType.FullName == Sma + "ParameterAttribute"));
+
+        public List<Type> OutputTypes => Type.GetCustomAttributesData().Where(a => a.AttributeType.FullName == Sma + "OutputTypeAttribute")
+            .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!)
+            .Select(a => (Type)a.Value!).ToList();
+
+        /// <summary>The parameters that bind from the properties of piped objects, with the names they answer to (their own and aliases).</summary>
+        public IEnumerable<(PropertyInfo Parameter, string[] Names)> ByPropertyName => Parameters
+            .Where(p => p.GetCustomAttributesData().Any(a => a.AttributeType.FullName == Sma + "ParameterAttribute"
+                && a.NamedArguments.Any(n => n.MemberName == "ValueFromPipelineByPropertyName" && (bool)n.TypedValue.Value!)))
+            .Select(p => (p, p.GetCustomAttributesData().Where(a => a.AttributeType.FullName == Sma + "AliasAttribute")
+                .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!)
+                .Select(a => (string)a.Value!).Prepend(p.Name).ToArray()));
     }
 
     private List<CmdletInfo> Cmdlets() => _root.GetExportedTypes()
@@ -62,7 +75,10 @@ public class ModuleMetadataTests : IDisposable
     public void The_manifest_exports_exactly_the_cmdlets_the_assembly_implements()
     {
         Assert.Equal(Cmdlets().Select(c => c.Name).Order(), ManifestList("CmdletsToExport").Order());
-        Assert.Equal(["Get-SchemaMigrationStatus", "Invoke-SchemaMigration", "New-SchemaMigration", "Test-SchemaMigration"], Cmdlets().Select(c => c.Name).Order());
+        Assert.Equal(
+            ["Get-MigrationJobExecution", "Get-MigrationJobLog", "Get-SchemaMigrationStatus", "Invoke-SchemaMigration", "New-SchemaMigration",
+             "Start-MigrationJob", "Stop-MigrationJobExecution", "Test-SchemaMigration"],
+            Cmdlets().Select(c => c.Name).Order());
         Assert.Matches(@"RootModule\s*=\s*'SchemaMigrate.Cmdlets.dll'", Manifest);
         Assert.Matches(@"PowerShellVersion\s*=\s*'7.4'", Manifest);
         Assert.Equal(["Core"], ManifestList("CompatiblePSEditions"));
@@ -91,9 +107,7 @@ public class ModuleMetadataTests : IDisposable
         foreach (var cmdlet in Cmdlets())
         {
             Assert.True(approved.Contains(cmdlet.Verb), $"{cmdlet.Name}: '{cmdlet.Verb}' is not an approved verb");
-            var outputs = cmdlet.Type.GetCustomAttributesData().Where(a => a.AttributeType.FullName == Sma + "OutputTypeAttribute")
-                .SelectMany(a => (IEnumerable<CustomAttributeTypedArgument>)a.ConstructorArguments[0].Value!)
-                .Select(a => (Type)a.Value!).ToList();
+            var outputs = cmdlet.OutputTypes;
             Assert.True(outputs.Count > 0, $"{cmdlet.Name} declares no OutputType");
             // PowerShell cannot name a type from the engine's private load context: outputs are this assembly's or the BCL's.
             Assert.All(outputs, t => Assert.True(t.Assembly == _root || t.Assembly.GetName().Name == "System.Private.CoreLib" || t.Namespace == "System.IO", $"{cmdlet.Name} outputs {t.FullName}"));
@@ -101,8 +115,38 @@ public class ModuleMetadataTests : IDisposable
                 Assert.True(cmdlet.SupportsShouldProcess, $"{cmdlet.Name} changes state but does not support ShouldProcess");
             Assert.All(cmdlet.Parameters, p => Assert.False(p.PropertyType.Assembly.GetName().Name == "SchemaMigrate.Engine", $"{cmdlet.Name} -{p.Name} has an engine type"));
         }
-        var invoke = Cmdlets().Single(c => c.Name == "Invoke-SchemaMigration").Attribute;
-        Assert.Equal(3 /* ConfirmImpact.High */, (int)invoke.NamedArguments.Single(a => a.MemberName == "ConfirmImpact").TypedValue.Value!);
+        // What changes the database asks by default; a pipeline passes -Confirm:$false.
+        foreach (var name in new[] { "Invoke-SchemaMigration", "Start-MigrationJob" })
+        {
+            var attribute = Cmdlets().Single(c => c.Name == name).Attribute;
+            Assert.Equal(3 /* ConfirmImpact.High */, (int)attribute.NamedArguments.Single(a => a.MemberName == "ConfirmImpact").TypedValue.Value!);
+        }
+    }
+
+    [Fact]
+    public void Job_executions_pipe_by_property_name_into_every_job_cmdlet_and_never_bind_their_own_name_as_the_jobs()
+    {
+        var jobCmdlets = Cmdlets().Where(c => c.Noun.StartsWith("MigrationJob")).ToList();
+        var producers = jobCmdlets.Where(c => c.OutputTypes.Any(t => t.Name == "MigrationJobExecution")).Select(c => c.Name).Order();
+        Assert.Equal(["Get-MigrationJobExecution", "Start-MigrationJob", "Stop-MigrationJobExecution"], producers);
+        var execution = _root.GetType("SchemaMigrate.Cmdlets.MigrationJobExecution")!;
+        // A Name property would bind an execution's name to -Name, which is the job's.
+        Assert.Null(execution.GetProperty("Name"));
+
+        foreach (var receiver in jobCmdlets)
+        {
+            var bound = new Dictionary<string, string>();
+            foreach (var (parameter, names) in receiver.ByPropertyName)
+            {
+                var matches = execution.GetProperties().Where(p => names.Contains(p.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+                Assert.True(matches.Count == 1, $"{receiver.Name} -{parameter.Name} ({string.Join(", ", names)}) matches {matches.Count} properties of the executions piped in");
+                Assert.Equal(parameter.PropertyType.FullName, matches[0].PropertyType.FullName);
+                bound[parameter.Name] = matches[0].Name;
+            }
+            var expected = new Dictionary<string, string> { ["ResourceGroupName"] = "ResourceGroupName", ["Name"] = "JobName", ["Subscription"] = "Subscription" };
+            if (receiver.Name != "Start-MigrationJob") expected["ExecutionName"] = "ExecutionName";
+            Assert.Equal(expected.OrderBy(e => e.Key), bound.OrderBy(e => e.Key));
+        }
     }
 
     [Fact]
@@ -144,7 +188,8 @@ public class ModuleMetadataTests : IDisposable
             viewed.Add(typeName);
         }
         Assert.Equal(
-            ["SchemaMigrate.Cmdlets.SchemaMigrationResult", "SchemaMigrate.Cmdlets.SchemaMigrationStatus", "SchemaMigrate.Cmdlets.SchemaMigrationTestResult"],
+            ["SchemaMigrate.Cmdlets.MigrationJobExecution", "SchemaMigrate.Cmdlets.MigrationJobLogEntry", "SchemaMigrate.Cmdlets.SchemaMigrationResult",
+             "SchemaMigrate.Cmdlets.SchemaMigrationStatus", "SchemaMigrate.Cmdlets.SchemaMigrationTestResult"],
             viewed.Order());
     }
 
@@ -156,9 +201,16 @@ public class ModuleMetadataTests : IDisposable
         var missing = typeof(MigrationStatus).GetProperties().Select(p => p.Name).Except(typeof(SchemaMigrationStatus).GetProperties().Select(p => p.Name));
         Assert.Empty(missing);
 
-        var auth = Cmdlets().Single(c => c.Name == "Invoke-SchemaMigration").Type.GetProperty("Auth")!.GetCustomAttributesData()
-            .Single(a => a.AttributeType.FullName == Sma + "ValidateSetAttribute");
-        var values = ((IEnumerable<CustomAttributeTypedArgument>)auth.ConstructorArguments[0].Value!).Select(a => (string)a.Value!);
-        Assert.Equal(Enum.GetNames<AuthMode>(), values);
+        Assert.Equal(Enum.GetNames<AuthMode>(), ValidateSet("Invoke-SchemaMigration", "Auth"));
+        Assert.Equal(Enum.GetNames<AzureCloud>(), ValidateSet("Start-MigrationJob", "Cloud"));
+        Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Get-MigrationJobLog", "CredentialSource"));
+        // An execution shows what the engine knows of it (Job and Id are the engine's own handles).
+        var shown = typeof(MigrationJobExecution).GetProperties().Select(p => p.Name);
+        Assert.Empty(typeof(JobExecution).GetProperties().Select(p => p.Name).Except(["Job", "Id"]).Except(shown));
+        Assert.Empty(typeof(JobLogEntry).GetProperties().Select(p => p.Name).Except(["IsSystem", "SourceTable"]).Except(typeof(MigrationJobLogEntry).GetProperties().Select(p => p.Name)));
     }
+
+    private IEnumerable<string> ValidateSet(string cmdlet, string parameter) =>
+        ((IEnumerable<CustomAttributeTypedArgument>)Cmdlets().Single(c => c.Name == cmdlet).Type.GetProperty(parameter)!.GetCustomAttributesData()
+            .Single(a => a.AttributeType.FullName == Sma + "ValidateSetAttribute").ConstructorArguments[0].Value!).Select(a => (string)a.Value!);
 }

@@ -1,6 +1,7 @@
 using System.Collections;
 using SchemaMigrate.Cmdlets.Hosting;
 using SchemaMigrate.Cmdlets.Operations;
+using SchemaMigrate.Engine.Azure;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
@@ -55,6 +56,56 @@ public class ParameterAndTextTests
         var e = Assert.Throws<MigrationException>(() => new SettingsParameters { Auth = "kerberos" }.ToSettings(new Hashtable(), UnderBase));
         Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
         Assert.Contains("-Auth", e.Message);
+    }
+
+    [Fact]
+    public void Azure_settings_come_from_SCHEMAMIGRATE_AZURE_variables_and_parameters_override_them()
+    {
+        IDictionary environment = new Dictionary<string, string>
+        {
+            ["SCHEMAMIGRATE_AZURE_CLOUD"] = "azureusgovernment",
+            ["SCHEMAMIGRATE_AZURE_CREDENTIAL"] = "ManagedIdentity",
+            ["SCHEMAMIGRATE_AZURE_TENANT_ID"] = "tenant-from-env",
+            ["SCHEMAMIGRATE_AZURE_MANAGED_IDENTITY_CLIENT_ID"] = " client-from-env ",
+            ["SCHEMAMIGRATE_AZURE_RESOURCE_MANAGER_ENDPOINT"] = "https://arm.stack.example:8443/",
+        };
+
+        var fromEnvironment = new AzureParameters().ToSettings(environment);
+        var overridden = new AzureParameters { Cloud = "AzureChina", CredentialSource = "AzureCli", TenantId = "tenant-param", ManagedIdentityClientId = "client-param" }
+            .ToSettings(environment);
+        var defaults = new AzureParameters().ToSettings(new Hashtable());
+
+        Assert.Equal((AzureCloud.AzureUSGovernment, AzureCredentialKind.ManagedIdentity, "tenant-from-env", "client-from-env"),
+            (fromEnvironment.Cloud, fromEnvironment.Credential, fromEnvironment.TenantId, fromEnvironment.ManagedIdentityClientId));
+        Assert.Equal((AzureCloud.AzureChina, AzureCredentialKind.AzureCli, "tenant-param", "client-param"),
+            (overridden.Cloud, overridden.Credential, overridden.TenantId, overridden.ManagedIdentityClientId));
+        Assert.Equal((AzureCloud.AzurePublic, AzureCredentialKind.Default, null, null),
+            (defaults.Cloud, defaults.Credential, defaults.TenantId, defaults.ManagedIdentityClientId));
+        // An endpoint override replaces the host only: tokens are still asked for the cloud's audience.
+        Assert.Equal(new Uri("https://arm.stack.example:8443/"), fromEnvironment.Endpoints.ResourceManager);
+        Assert.Equal("https://management.usgovcloudapi.net/.default", fromEnvironment.Endpoints.ResourceManagerScope);
+        Assert.Equal(new Uri("https://api.loganalytics.us"), fromEnvironment.Endpoints.LogAnalytics);
+        Assert.Null(defaults.ResourceManagerEndpoint);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080")]
+    [InlineData("management.example")]
+    public void An_endpoint_override_must_be_an_https_address(string value)
+    {
+        var e = Assert.Throws<MigrationException>(() => AzureSettings.FromEnvironment(new Hashtable { ["SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT"] = value }));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.Equal($"SCHEMAMIGRATE_AZURE_LOG_ANALYTICS_ENDPOINT: '{value}' is not an https address.", e.Message);
+    }
+
+    [Theory]
+    [InlineData("SCHEMAMIGRATE_AZURE_CLOUD", "AzureCloud", "AzurePublic, AzureUSGovernment, AzureChina")]
+    [InlineData("SCHEMAMIGRATE_AZURE_CREDENTIAL", "1", "Default, ManagedIdentity, AzureCli")]
+    public void An_unknown_cloud_or_credential_source_is_an_invalid_argument_naming_the_variable_and_the_choices(string variable, string value, string choices)
+    {
+        var e = Assert.Throws<MigrationException>(() => new AzureParameters().ToSettings(new Hashtable { [variable] = value }));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.StartsWith($"{variable}: '{value}' is not one of {choices}", e.Message);
     }
 
     public static TheoryData<object, TimeSpan> Durations => new()
@@ -120,6 +171,30 @@ public class ParameterAndTextTests
 
         Assert.Contains(sink.Verbose, v => v.StartsWith("future.event: ") && v.Contains("resumed at statement 3"));
         Assert.Empty(sink.Objects);
+    }
+
+    [Fact]
+    public void Job_events_reach_the_verbose_warning_and_progress_streams_and_the_progress_bar_is_closed()
+    {
+        var sink = new RecordingSink();
+        var listener = new JobSinkListener(sink);
+
+        listener.OnEvent(new JobNote("started execution migrate-k3v9q2a of job migrate (acr.test/app:1.0.0)"));
+        listener.OnEvent(new JobStatusChanged("migrate-k3v9q2a", new JobStatusChange("Running", DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(216))));
+        listener.OnEvent(new JobProgress("Migration job migrate", "migrate-k3v9q2a: Running", TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30)));
+        listener.OnEvent(new JobProgress("Migration job migrate", "migrate-k3v9q2a: Running", TimeSpan.FromMinutes(31), TimeSpan.FromMinutes(30)));
+        listener.OnEvent(new JobWarning("job migrate runs 3 replicas in parallel"));
+        listener.Complete();
+
+        Assert.Equal(["started execution migrate-k3v9q2a of job migrate (acr.test/app:1.0.0)", "migrate-k3v9q2a: Running after 216ms"], sink.Verbose);
+        Assert.Equal(["job migrate runs 3 replicas in parallel"], sink.Warnings);
+        Assert.Equal([50, 99, 100], sink.Progress.Select(p => p.PercentComplete));
+        Assert.Equal([false, false, true], sink.Progress.Select(p => p.Completed));
+        Assert.All(sink.Progress, p => Assert.Equal("Migration job migrate", p.Activity));
+
+        var quiet = new RecordingSink();
+        new JobSinkListener(quiet).Complete();
+        Assert.Empty(quiet.Progress);
     }
 
     [Fact]

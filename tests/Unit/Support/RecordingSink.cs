@@ -15,6 +15,9 @@ internal sealed class RecordingSink : IOperationSink
     public List<OperationProgress> Progress { get; } = [];
     public List<(string Target, string Action)> Questions { get; } = [];
 
+    /// <summary>Called with each object as it is written, on the thread writing it.</summary>
+    public Action<object>? OnObject { get; init; }
+
     /// <summary>The ShouldProcess answer for a target; yes by default.</summary>
     public Func<string, bool> Answer { get; init; } = _ => true;
 
@@ -27,7 +30,11 @@ internal sealed class RecordingSink : IOperationSink
         .Concat(Progress.Select(p => p.ToString()))
         .Concat(Questions.Select(q => q.Target + " " + q.Action)));
 
-    public void WriteObject(object item) { lock (_gate) Objects.Add(item); }
+    public void WriteObject(object item)
+    {
+        lock (_gate) Objects.Add(item);
+        OnObject?.Invoke(item);
+    }
     public void WriteError(Failure failure, object target) { lock (_gate) Errors.Add((failure, target)); }
     public void WriteWarning(string message) { lock (_gate) Warnings.Add(message); }
     public void WriteVerbose(string message) { lock (_gate) Verbose.Add(message); }

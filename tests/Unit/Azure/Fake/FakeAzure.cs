@@ -578,6 +578,9 @@ public sealed partial class FakeAzure : IAsyncDisposable
 
     // ---------------------------------------------------------------- trust
 
+    /// <summary>The fake's certificate in PEM, for a process that trusts it through SSL_CERT_FILE (FakeAzureServer).</summary>
+    public static string CertificatePem => Certificate.Value.ExportCertificatePem();
+
     private static X509Certificate2 CreateCertificate()
     {
         using var key = RSA.Create(2048);
