@@ -24,7 +24,7 @@ var scenarios = new[]
 };
 
 var report = new StringBuilder();
-report.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores, PostgreSQL from {server.ConnectionString.Split(';').First(p => p.StartsWith("Port", StringComparison.OrdinalIgnoreCase))}, {runs} runs each, medians.");
+report.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores against a throwaway PostgreSQL {await ServerVersion(server.ConnectionString)}, {runs} runs each, medians.");
 report.AppendLine();
 report.AppendLine("| scenario | tool | wall s | vs psql | peak RSS MB | vs psql |");
 report.AppendLine("|---|---|---:|---:|---:|---:|");
@@ -87,6 +87,13 @@ async Task<(double Wall, double RssMb)> Run(string tool, Corpus corpus, string c
     var parts = File.ReadAllText(timing).Trim().Split('\n').Last().Split(' ');
     File.Delete(timing);
     return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture) / 1024);
+}
+
+static async Task<string> ServerVersion(string conn)
+{
+    await using var c = new NpgsqlConnection(conn);
+    await c.OpenAsync();
+    return c.PostgreSqlVersion.ToString();
 }
 
 static async Task Execute(string conn, string sql)
