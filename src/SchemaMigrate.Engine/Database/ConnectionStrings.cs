@@ -19,9 +19,10 @@ internal static class ConnectionStrings
                 ? FromUri(value, source)
                 : new NpgsqlConnectionStringBuilder(value);
             Redactor.Register(builder.Password);
+            Validate(builder, source);
             return builder;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
+        catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException or OverflowException)
         {
             Redactor.Register(TryPassword(value));
             throw new MigrationException(ReasonCodes.InvalidArgument, $"{source} is not a valid connection string: {Redactor.Redact(e.Message)}");
@@ -67,19 +68,22 @@ internal static class ConnectionStrings
             var val = eq >= 0 ? Uri.UnescapeDataString(pair[(eq + 1)..]) : "";
             switch (key)
             {
-                case "sslmode": b.SslMode = Enum.Parse<SslMode>(val.Replace("-", ""), ignoreCase: true); break;
+                case "sslmode":
+                    b.SslMode = Enum.TryParse<SslMode>(val.Replace("-", ""), ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
+                        : throw Invalid(source, $"URI parameter sslmode='{val}' is not one of disable, allow, prefer, require, verify-ca, verify-full");
+                    break;
                 case "sslrootcert": b.RootCertificate = val; break;
                 case "sslcert": b.SslCertificate = val; break;
                 case "sslkey": b.SslKey = val; break;
                 case "application_name": b.ApplicationName = val; break;
-                case "connect_timeout": b.Timeout = int.Parse(val); break;
+                case "connect_timeout": b.Timeout = Number(val, "URI parameter connect_timeout", source); break;
                 case "target_session_attrs": b.TargetSessionAttributes = val; break;
                 case "options": b.Options = val; break;
                 case "user": b.Username = val; break;
                 case "password": b.Password = val; Redactor.Register(val); break;
                 case "dbname": b.Database = val; break;
                 case "host": b.Host = val; break;
-                case "port": b.Port = int.Parse(val); break;
+                case "port": b.Port = Number(val, "URI parameter port", source); break;
                 default:
                     throw new MigrationException(ReasonCodes.InvalidArgument,
                         $"{source}: URI parameter '{key}' is not supported; use sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, target_session_attrs, options, or an Npgsql connection string.");
@@ -93,6 +97,32 @@ internal static class ConnectionStrings
         }
         return b;
     }
+
+    /// <summary>
+    /// What Npgsql would otherwise reject only when it connects, with an exception that names nothing: a missing
+    /// host, a port out of range, a host:port whose port is not a number.
+    /// </summary>
+    private static void Validate(NpgsqlConnectionStringBuilder b, string source)
+    {
+        if (string.IsNullOrWhiteSpace(b.Host))
+            throw Invalid(source, "no host is given (Host=... or postgres://user@host/db)");
+        if (b.Port is < 1 or > 65535)
+            throw Invalid(source, $"port {b.Port} is not between 1 and 65535");
+        foreach (var host in b.Host.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var colon = host.LastIndexOf(':');
+            if (colon <= 0 || host.StartsWith('[') || host.EndsWith(']')) continue;
+            var port = host[(colon + 1)..];
+            if (!int.TryParse(port, out var n) || n is < 1 or > 65535)
+                throw Invalid(source, $"host '{host}' has port '{port}', which is not a number between 1 and 65535");
+        }
+    }
+
+    private static int Number(string value, string what, string source) =>
+        int.TryParse(value, out var n) && n >= 0 ? n : throw Invalid(source, $"{what}='{value}' is not a whole number");
+
+    private static MigrationException Invalid(string source, string message) =>
+        new(ReasonCodes.InvalidArgument, $"{source} is not a valid connection string: {message}");
 
     private static string? TryPassword(string value)
     {

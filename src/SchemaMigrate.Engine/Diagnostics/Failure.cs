@@ -46,7 +46,8 @@ public sealed record Failure
 /// <summary>The one exception type the engine throws for an expected failure.</summary>
 public sealed class MigrationException : Exception
 {
-    public MigrationException(Failure failure, Exception? inner = null) : base(failure.Message, inner) => Failure = failure;
+    // Redacted here too: $Error[0].Exception.Message reaches the operator without passing any output formatter.
+    public MigrationException(Failure failure, Exception? inner = null) : base(Redactor.Redact(failure.Message), inner) => Failure = failure;
 
     public MigrationException(ReasonCode reason, string message, Exception? inner = null)
         : this(new Failure { Reason = reason, Message = Redactor.Redact(message) }, inner) { }

@@ -29,6 +29,11 @@ public class ConnectionStringsTests
     [InlineData(null, "is not set")]
     [InlineData("Host=db;Frobnicate=1;Password=hunter33", "not a valid connection string")]
     [InlineData("postgres://u:hunter44@db/app?bogus=1", "'bogus' is not supported")]
+    [InlineData("postgres://u:hunter45@db:notaport/app", "host 'db:notaport' has port 'notaport'")]
+    [InlineData("Host=db;Port=99999;Password=hunter46", "port 99999 is not between 1 and 65535")]
+    [InlineData("postgres://u:hunter47@db/app?sslmode=bogus", "sslmode='bogus' is not one of")]
+    [InlineData("postgres://u:hunter48@db/app?connect_timeout=soon", "connect_timeout='soon' is not a whole number")]
+    [InlineData("Username=u;Password=hunter49;Database=app", "no host is given")]
     public void Bad_values_are_invalid_arguments_that_do_not_echo_the_password(string? value, string message)
     {
         var e = Assert.Throws<MigrationException>(() => ConnectionStrings.Parse(value));

@@ -33,4 +33,14 @@ public class RedactorTests
         const string text = "relation \"api_keys\" does not exist (42P01) at 003_add_indexes.sql:7";
         Assert.Equal(text, Redactor.Redact(text));
     }
+
+    [Fact]
+    public void The_exception_message_of_a_failure_is_redacted_whoever_built_the_failure()
+    {
+        var secret = "conn-pw-" + Guid.NewGuid().ToString("N");
+        Redactor.Register(secret);
+        var e = new MigrationException(new Failure { Reason = ReasonCodes.JobExecutionFailed, Message = $"log said Password={secret} and {secret}" });
+        Assert.DoesNotContain(secret, e.Message);
+        Assert.Contains("log said", e.Message);
+    }
 }
