@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
 
 namespace SchemaMigrate.Engine.Azure;
 

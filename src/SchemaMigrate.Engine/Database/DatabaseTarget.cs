@@ -85,7 +85,7 @@ public sealed class DatabaseTarget : IAsyncDisposable
         if (EntraPassword.TranslateFailure(e, target) is { } tokenFailure) return tokenFailure;
         if (e is PostgresException pg)
         {
-            var reason = pg.SqlState is "28P01" or "28000" ? ReasonCodes.DbAuthFailed : ReasonCodes.DbConnectionFailed;
+            var reason = pg.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification ? ReasonCodes.DbAuthFailed : ReasonCodes.DbConnectionFailed;
             return new MigrationException(new Failure
             {
                 Reason = reason,

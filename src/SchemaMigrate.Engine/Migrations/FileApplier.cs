@@ -265,10 +265,10 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
     {
         var reason = e.SqlState switch
         {
-            "55P03" => ReasonCodes.LockTimeout,
-            "57014" when ct.IsCancellationRequested => ReasonCodes.Cancelled,
-            "57014" => ReasonCodes.StatementTimeout,
-            "57P01" or "57P02" or "57P03" => ReasonCodes.ConnectionLost,
+            PostgresErrorCodes.LockNotAvailable => ReasonCodes.LockTimeout,
+            PostgresErrorCodes.QueryCanceled when ct.IsCancellationRequested => ReasonCodes.Cancelled,
+            PostgresErrorCodes.QueryCanceled => ReasonCodes.StatementTimeout,
+            PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => ReasonCodes.ConnectionLost,
             _ when e.SqlState.StartsWith("08", StringComparison.Ordinal) => ReasonCodes.ConnectionLost,
             _ => ReasonCodes.SqlApplyFailed,
         };

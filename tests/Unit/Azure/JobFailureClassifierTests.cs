@@ -1,7 +1,7 @@
 using SchemaMigrate.Engine.Azure;
 using SchemaMigrate.Engine.Diagnostics;
 
-namespace SchemaMigrate.Tests.Diagnostics;
+namespace SchemaMigrate.Tests.Azure;
 
 /// <summary>Each reason from the log text real containers and the platform write (reference §5.3, seed 000/003).</summary>
 public class JobFailureClassifierTests

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using SchemaMigrate.Engine.Azure;
+using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
+using Npgsql;
 using SchemaMigrate.Engine.Configuration;
 
-namespace SchemaMigrate.Engine.Diagnostics;
+namespace SchemaMigrate.Engine.Azure;
 
 /// <summary>
 /// Why a job execution did not succeed, from its status and its console and system rows, for any container
@@ -98,9 +100,9 @@ public static partial class JobFailureClassifier
                 {
                     ['2', '8', ..] => ReasonCodes.DbAuthFailed,
                     ['0', '8', ..] => ReasonCodes.DbUnreachable,
-                    "3D000" or "53300" or "57P03" => ReasonCodes.DbConnectionFailed,
-                    "55P03" => ReasonCodes.LockTimeout,
-                    "57014" => ReasonCodes.StatementTimeout,
+                    PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.CannotConnectNow => ReasonCodes.DbConnectionFailed,
+                    PostgresErrorCodes.LockNotAvailable => ReasonCodes.LockTimeout,
+                    PostgresErrorCodes.QueryCanceled => ReasonCodes.StatementTimeout,
                     _ => ReasonCodes.SqlApplyFailed,
                 };
                 var file = console.Skip(i).Where(e => e.Replica == row.Replica).Take(20)
@@ -167,7 +169,7 @@ public static partial class JobFailureClassifier
 
     private static string? SqlState(string text)
     {
-        if (PasswordFailed().IsMatch(text)) return "28P01";
+        if (PasswordFailed().IsMatch(text)) return PostgresErrorCodes.InvalidPassword;
         var m = SqlStatePattern().Match(text);
         return m.Success ? m.Groups["state"].Value : null;
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using SchemaMigrate.Engine.Azure;
 using SchemaMigrate.Engine.Diagnostics;
 
-namespace SchemaMigrate.Tests.Diagnostics;
+namespace SchemaMigrate.Tests.Azure;
 
 public class MigrationArtifactTests
 {

@@ -1,8 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using SchemaMigrate.Engine.Migrations;
+using SchemaMigrate.Engine.Diagnostics;
 
-namespace SchemaMigrate.Engine.Diagnostics;
+namespace SchemaMigrate.Engine.Migrations;
 
 /// <summary>
 /// MigrateRunner's --json contract: one JSON object per line, each with "event" and "ts", ending with one

@@ -1,7 +1,8 @@
 using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Runner;
 
-namespace SchemaMigrate.Tests.Diagnostics;
+namespace SchemaMigrate.Tests.Migrations;
 
 /// <summary>The result line as MigrateRunner writes it (its own output classes) reads back to the same outcome.</summary>
 public class RunnerResultTests

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using SchemaMigrate.Engine.Azure;
+using SchemaMigrate.Engine.Diagnostics;
 
-namespace SchemaMigrate.Engine.Diagnostics;
+namespace SchemaMigrate.Engine.Azure;
 
 /// <summary>
 /// The deploy diagnostics artifact of seed 000: `.artifacts/deploy/&lt;sha&gt;/migration.json` with reasonCode/reason,

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SchemaMigrate.Engine.Diagnostics;
 
-namespace SchemaMigrate.Engine.Diagnostics;
+namespace SchemaMigrate.Engine.Migrations;
 
 /// <summary>
 /// MigrateRunner's outcome read back from its output, in either form it writes: the --json "result" line
