@@ -7,7 +7,8 @@ namespace SchemaMigrate.Cmdlets.Operations;
 
 /// <summary>
 /// Test-SchemaMigration: checks a folder without a database (file names, encoding, directives, statement
-/// splitting) and reports every problem, not just the first; then, with <paramref name="verify"/> and no errors,
+/// splitting, and every check `up` makes of a file before it runs: Migrator.CheckRunnable) and reports every
+/// problem, not just the first; then, with <paramref name="verify"/> and no errors,
 /// applies everything to a throwaway database as `MigrateRunner verify` does.
 /// </summary>
 internal sealed class TestOperation(MigrationSettings settings, bool verify, string? devDatabase)
@@ -37,6 +38,11 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
                 try
                 {
                     file = MigrationFile.Load(Path.Combine(directory, name));
+                    if (Migrator.CheckRunnable(file) is { } refused)
+                    {
+                        valid = false;
+                        sink.WriteError(refused, name);
+                    }
                 }
                 catch (MigrationException e)
                 {

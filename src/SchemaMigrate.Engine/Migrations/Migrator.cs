@@ -126,13 +126,19 @@ public sealed class Migrator
             throw new MigrationException(new Failure
             {
                 Reason = ReasonCodes.IntegrityCheckFailed,
-                Message = $"--strict: nothing was applied because {string.Join("; ", bad.Select(b => $"{b.Id} is {b.State}: {b.Warnings[0]}"))}",
+                Message = $"{{strict}}: nothing was applied because {string.Join("; ", bad.Select(b => $"{b.Id} is {b.State}: {b.Warnings[0]}"))}",
                 File = bad.Count == 1 ? bad[0].Id : null,
             });
         foreach (var file in toApply)
-            if (StatementRules.Check(file) is { } failure)
+            if (CheckRunnable(file) is { } failure)
                 throw new MigrationException(failure);
     }
+
+    /// <summary>
+    /// Every check `up` makes of a loaded file before anything runs (Test-SchemaMigration makes the same, without a
+    /// database): null when the file can run as written, else its MIGRATION_INVALID failure with file and line.
+    /// </summary>
+    public static Failure? CheckRunnable(MigrationFile file) => StatementRules.Check(file);
 
     /// <summary>Index of the last file to apply: the --to target, or the last file.</summary>
     private int TargetIndex(IReadOnlyList<MigrationFile> files)
@@ -141,6 +147,6 @@ public sealed class Migrator
         for (int i = 0; i < files.Count; i++)
             if (files[i].Id == Settings.TargetId) return i;
         throw new MigrationException(ReasonCodes.TargetNotFound,
-            $"--to {Settings.TargetId}: no such migration in {Settings.MigrationsDirectory}; use a full file name such as {files.LastOrDefault()?.Id ?? "001_name.sql"}");
+            $"{{to}} {Settings.TargetId}: no such migration in {Settings.MigrationsDirectory}; use a full file name such as {files.LastOrDefault()?.Id ?? "001_name.sql"}");
     }
 }

@@ -1,0 +1,40 @@
+#Requires -Version 7.4
+# Runs the Pester suite (tests/Pester/*.Tests.ps1) against the built module and ends with the plain summary line
+# "Pester: N passed, N failed, N skipped". Fails when a test failed, a container could not run, or nothing ran.
+param(
+    [Parameter(Mandatory)] [string] $PesterManifest,
+    [string[]] $Path = @(Join-Path $PSScriptRoot '*.Tests.ps1'),
+    [string[]] $FullName = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module $PesterManifest
+$configuration = New-PesterConfiguration
+$configuration.Run.Path = $Path
+$configuration.Run.PassThru = $true
+$configuration.Output.Verbosity = 'Detailed'
+$configuration.TestResult.Enabled = $true
+$configuration.TestResult.OutputPath = Join-Path $PSScriptRoot '..' '..' 'out' 'pester-results.xml'
+if ($FullName) {
+    $configuration.Filter.FullName = $FullName
+}
+# One PostgreSQL for every file (each test makes its own database): the files find it through SCHEMAMIGRATE_TEST_PG.
+Import-Module (Join-Path $PSScriptRoot 'TestPostgres.psm1')
+$server = if (-not $env:SCHEMAMIGRATE_TEST_PG) { Start-TestPostgres }
+try {
+    if ($server) {
+        $env:SCHEMAMIGRATE_TEST_PG = Get-TestConnectionString -Server $server
+    }
+    $run = Invoke-Pester -Configuration $configuration
+}
+finally {
+    if ($server) {
+        Remove-Item Env:SCHEMAMIGRATE_TEST_PG
+        Stop-TestPostgres -Server $server
+    }
+}
+$broken = @($run.Containers | Where-Object Result -eq 'Failed').Count
+"Pester: $($run.PassedCount) passed, $($run.FailedCount) failed, $($run.SkippedCount) skipped ($broken container(s) failed, $([int]$run.Duration.TotalSeconds)s)"
+if ($run.FailedCount -gt 0 -or $broken -gt 0 -or $run.PassedCount -eq 0) {
+    exit 1
+}
