@@ -35,7 +35,7 @@ function Invoke-Native([string] $Command, [string[]] $Arguments) {
 # The pinned pwsh, installed as a .NET tool into .tools/pwsh when it is not there yet.
 function Install-PinnedPwsh {
     $folder = Join-Path $tools 'pwsh'
-    $pwsh = Join-Path $folder ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    $pwsh = Join-Path $folder $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
     $installed = if (Test-Path $pwsh) { & $pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()' }
     if ($installed -ne $pwshVersion) {
         Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue

@@ -368,6 +368,30 @@ while (-not @(`$ps.Streams.Progress).Count -and (Get-Date) -lt `$deadline) { Sta
         $result.Action | Should -Match 'Stop-MigrationJobExecution'
     }
 
+    It 'raises AZURE_RESOURCE_NOT_FOUND, JOB_ALREADY_RUNNING and JOB_TIMEOUT with their categories and targets' {
+        $result = Invoke-JobSession @'
+function Get-Record([scriptblock] $Script) { try { & $Script | Out-Null } catch { return $_ } }
+$missing = Get-Record { Get-MigrationJobExecution -ResourceGroupName rg-deploy -Name no-such-job }
+$timedOut = Get-Record { Start-MigrationJob -ResourceGroupName rg-deploy -Name migrate-stuck -Wait -Timeout 3s -Confirm:$false }
+$busy = Get-Record { Start-MigrationJob -ResourceGroupName rg-deploy -Name migrate-stuck -Confirm:$false }
+$timedOut.TargetObject | Stop-MigrationJobExecution -Confirm:$false
+$records = foreach ($r in $missing, $timedOut, $busy) {
+    [pscustomobject]@{ Id = $r.FullyQualifiedErrorId; Category = "$($r.CategoryInfo.Category)"; Target = "$($r.TargetObject)"; Action = $r.ErrorDetails.RecommendedAction }
+}
+[pscustomobject]@{ Records = @($records); Execution = "$($timedOut.TargetObject.ExecutionName)" }
+'@
+        $missing, $timedOut, $busy = $result.Records
+        $missing.Id | Should -Be 'AZURE_RESOURCE_NOT_FOUND,SchemaMigrate.Cmdlets.GetMigrationJobExecutionCommand'
+        $missing.Category | Should -Be 'ObjectNotFound'
+        $missing.Target | Should -Be 'rg-deploy/no-such-job'
+        $timedOut.Id | Should -Be 'JOB_TIMEOUT,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
+        $timedOut.Category | Should -Be 'OperationTimeout'
+        $timedOut.Target | Should -Be $result.Execution
+        $busy.Id | Should -Be 'JOB_ALREADY_RUNNING,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
+        $busy.Category | Should -Be 'ResourceBusy'
+        $busy.Action | Should -Match '-Force starts anyway'
+    }
+
     It 'runs every cmdlet with another Azure.Core already loaded into the default load context' {
         $conflicting = Join-Path (Get-RepoRoot) 'tests' 'AlcProbe' 'bin' 'Release' 'net10.0' 'conflicting' 'Azure.Core.dll'
         $folder = New-MigrationFolder

@@ -40,7 +40,7 @@ Describe 'Get-SchemaMigrationStatus' {
     It 'filters with -State (one or several) after a partial apply' {
         Invoke-SchemaMigration $folder -ConnectionString $target.Connection -To '001_core_domain_tables.sql' -Confirm:$false
         (Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection -State Applied).Id | Should -Be '001_core_domain_tables.sql'
-        @(Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection -State Applied, Pending).Count | Should -Be 3
+        @(Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection -State 'Applied', 'Pending').Count | Should -Be 3
         @(Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection | Where-Object State -ne Applied).Count | Should -Be 2
     }
 
@@ -262,6 +262,146 @@ Invoke-SchemaMigration '$folder' -ConnectionString '$($target.Connection)' -Conf
         $lines[0] | Should -Match '^Outcome\s+Id\s+Statements\s+Elapsed\s+ReasonCode$'
         $lines[2] | Should -Match '^Applied\s+001_core_domain_tables\.sql\s+\d+\s+\d'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $width }
+    }
+}
+
+Describe 'The ErrorRecord of each reason Invoke-SchemaMigration can raise' {
+    BeforeEach {
+        $target = New-Target
+    }
+
+    It 'DB_CONNECTION_FAILED for a database that does not exist' {
+        $connection = Get-TestConnectionString -Server $script:server -Database 'no_such_database'
+        $failure = Get-Failure { Invoke-SchemaMigration (New-MigrationFolder) -ConnectionString $connection -Confirm:$false }
+        $failure.FullyQualifiedErrorId | Should -Be 'DB_CONNECTION_FAILED,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $failure.Exception.Failure.SqlState | Should -Be '3D000'
+        $failure.ErrorDetails.RecommendedAction | Should -Match 'database name'
+    }
+
+    It 'JOURNAL_INCOMPATIBLE for a schema_migrations table of another shape' {
+        Invoke-TestSql -Server $script:server -Database $target.Database -Sql 'CREATE TABLE schema_migrations (version bigint)' | Out-Null
+        $failure = Get-Failure { Invoke-SchemaMigration (New-MigrationFolder) -ConnectionString $target.Connection -Confirm:$false }
+        $failure.FullyQualifiedErrorId | Should -Be 'JOURNAL_INCOMPATIBLE,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'InvalidData'
+    }
+
+    It 'INTEGRITY_CHECK_FAILED under -Strict for an applied file that changed, in PowerShell terms' {
+        $folder = New-MigrationFolder
+        Invoke-SchemaMigration $folder -ConnectionString $target.Connection -To '001_core_domain_tables.sql' -Confirm:$false
+        Add-Content (Join-Path $folder '001_core_domain_tables.sql') "`n-- edited after it was applied"
+        $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Strict -Confirm:$false -WarningAction SilentlyContinue }
+        $failure.FullyQualifiedErrorId | Should -Be 'INTEGRITY_CHECK_FAILED,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'InvalidData'
+        $failure.TargetObject | Should -Be '001_core_domain_tables.sql'
+        $failure.ErrorDetails.Message | Should -Match '^-Strict: nothing was applied because 001_core_domain_tables\.sql is Modified'
+        Get-Journal $target.Database | Should -Be '001_core_domain_tables.sql'
+    }
+
+    It 'STATEMENT_TIMEOUT naming SCHEMAMIGRATE_STATEMENT_TIMEOUT, the cmdlets'' way to set it' {
+        $folder = New-MigrationFolder -Extra @{ '004_slow.sql' = 'SELECT pg_sleep(5);' }
+        $env:SCHEMAMIGRATE_STATEMENT_TIMEOUT = '1s'
+        try {
+            $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false }
+        }
+        finally {
+            Remove-Item Env:SCHEMAMIGRATE_STATEMENT_TIMEOUT
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'STATEMENT_TIMEOUT,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $failure.TargetObject | Should -Be '004_slow.sql'
+        $failure.ErrorDetails.RecommendedAction | Should -Match 'raise SCHEMAMIGRATE_STATEMENT_TIMEOUT or the file''s statement-timeout directive'
+    }
+
+    It 'LOCK_TIMEOUT naming -LockRetries, not --lock-retries, when another session holds the table' {
+        $folder = New-MigrationFolder
+        Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false
+        Set-Content (Join-Path $folder '004_alter.sql') 'ALTER TABLE api_keys ADD COLUMN note text;'
+        # Another session holds the table: psql, in a transaction that sleeps.
+        $start = [System.Diagnostics.ProcessStartInfo]::new((Join-Path $script:server.Bin 'psql'))
+        foreach ($argument in @('-h', $script:server.Host, '-p', $script:server.Port, '-U', $script:server.User, '-d', $target.Database, '-X', '-q',
+                '-c', 'BEGIN; LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20); COMMIT;')) {
+            $start.ArgumentList.Add([string]$argument)
+        }
+        $start.Environment['PGPASSWORD'] = $script:server.Password
+        $start.RedirectStandardOutput = $true
+        $holder = [System.Diagnostics.Process]::Start($start)
+        try {
+            $deadline = (Get-Date).AddSeconds(20)
+            while ((Invoke-TestSql -Server $script:server -Database $target.Database -Sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'api_keys' AND l.mode = 'AccessExclusiveLock' AND l.granted") -ne '1' -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 100
+            }
+            $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -LockTimeout 500ms -LockRetries 0 -Confirm:$false }
+        }
+        finally {
+            $holder.Kill()
+            $holder.WaitForExit()
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'LOCK_TIMEOUT,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'ResourceBusy'
+        $failure.TargetObject | Should -Be '004_alter.sql'
+        $failure.ErrorDetails.Message | Should -Match 'not retried \(-LockRetries 0\)'
+        $failure.ErrorDetails.RecommendedAction | Should -Match 'raise -LockTimeout only if'
+        "$($failure.ErrorDetails.Message) $($failure.ErrorDetails.RecommendedAction)" | Should -Not -Match '--lock'
+    }
+
+    It 'MIGRATION_LOCK_BUSY naming -LockWait when another run holds the migration lock' {
+        $folder = New-MigrationFolder -Extra @{ '004_long.sql' = 'SELECT pg_sleep(20);' }
+        $holder = [powershell]::Create()
+        $holder.AddScript("Import-Module '$(Get-ModuleManifestPath)'; Invoke-SchemaMigration '$folder' -ConnectionString '$($target.Connection)' -Confirm:`$false") | Out-Null
+        $null = $holder.BeginInvoke()
+        try {
+            $deadline = (Get-Date).AddSeconds(30)
+            while (-not (@($holder.Streams.Progress | Where-Object StatusDescription -like '004_long.sql*').Count) -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 100
+            }
+            $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -LockWait 1s -Confirm:$false -WarningAction SilentlyContinue }
+        }
+        finally {
+            $holder.Stop()
+            $holder.Dispose()
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'MIGRATION_LOCK_BUSY,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'ResourceBusy'
+        $failure.ErrorDetails.Message | Should -Match '\(-LockWait\)'
+    }
+
+    It 'CONNECTION_LOST when the server ends the session mid-migration; the migration rolls back' {
+        $folder = New-MigrationFolder -Extra @{ '004_long.sql' = "CREATE TABLE doomed (id int);`nSELECT pg_sleep(30);" }
+        $session = [powershell]::Create()
+        $session.AddScript("Import-Module '$(Get-ModuleManifestPath)'; Invoke-SchemaMigration '$folder' -ConnectionString '$($target.Connection)' -Confirm:`$false") | Out-Null
+        $handle = $session.BeginInvoke()
+        try {
+            $deadline = (Get-Date).AddSeconds(30)
+            while ((Invoke-TestSql -Server $script:server -Sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'") -eq '0' -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 100
+            }
+            Invoke-TestSql -Server $script:server -Sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'" | Out-Null
+            $handle.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(30)) | Should -BeTrue
+            $failure = $session.Streams.Error[0]
+        }
+        finally {
+            $session.Dispose()
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'CONNECTION_LOST,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
+        Test-Table -Server $script:server -Database $target.Database -Table 'doomed' | Should -BeFalse
+    }
+}
+
+Describe 'The ErrorRecord of each reason Test-SchemaMigration -Verify can raise' {
+    It 'DEV_DATABASE_FAILED naming -DevDatabase when no PostgreSQL binaries are found' {
+        $saved = $env:SCHEMAMIGRATE_PG_BIN
+        $env:SCHEMAMIGRATE_PG_BIN = Join-Path ([System.IO.Path]::GetTempPath()) 'no-postgres-here'
+        try {
+            $failure = Get-Failure { Test-SchemaMigration (Get-SampleFolder) -Verify }
+        }
+        finally {
+            if ($null -eq $saved) { Remove-Item Env:SCHEMAMIGRATE_PG_BIN } else { $env:SCHEMAMIGRATE_PG_BIN = $saved }
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'DEV_DATABASE_FAILED,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $failure.ErrorDetails.RecommendedAction | Should -Match 'or pass -DevDatabase with a server'
     }
 }
 

@@ -78,7 +78,7 @@ function Start-TestPostgres {
     }
 
     $asPostgres = Test-Root
-    $temp = $asPostgres ? '/tmp' : [System.IO.Path]::GetTempPath()
+    $temp = if ($asPostgres) { '/tmp' } else { [System.IO.Path]::GetTempPath() }
     $root = Join-Path $temp ('schemamigrate-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
     $data = Join-Path $root 'data'
     New-Item -ItemType Directory -Path $root | Out-Null

@@ -93,7 +93,7 @@ function Invoke-InRunspace {
         Errors       = @($ps.Streams.Error)
         Warnings     = @($ps.Streams.Warning | ForEach-Object Message)
         Progress     = @($ps.Streams.Progress)
-        LastError    = $sessionErrors.Count -gt 0 ? $sessionErrors[0] : $null
+        LastError    = $(if ($sessionErrors.Count -gt 0) { $sessionErrors[0] })
         State        = $ps.InvocationStateInfo.State
         StoppedAfter = $stoppedAfter
     }
