@@ -27,13 +27,13 @@ public static class ReasonCodes
         "Fix the file at the line named (or rename it, if it is not applied anywhere yet); nothing was applied from it.");
     public static readonly ReasonCode DbUnreachable = new("DB_UNREACHABLE", 5, "ConnectionError",
         "The database server could not be reached (DNS, network, firewall, server down, or connect timeout).",
-        "Check host and port in DB_CONN, the server's firewall rules and that it is running; retry once it answers.");
+        "Check host and port in {connection}, the server's firewall rules and that it is running; retry once it answers.");
     public static readonly ReasonCode DbAuthFailed = new("DB_AUTH_FAILED", 6, "AuthenticationError",
         "The server refused the credentials (SQLSTATE 28P01 or 28000), or {auth} entra could not obtain an Entra ID access token.",
         "Fix the user or password in {parameter} (password rotated, wrong user), or log in with an Entra ID token ({auth} entra) and follow the message about the identity.");
     public static readonly ReasonCode DbConnectionFailed = new("DB_CONNECTION_FAILED", 7, "ConnectionError",
         "The server answered but refused the session (database does not exist, too many connections, TLS required, server starting up).",
-        "Read the SQLSTATE and message; fix the database name or TLS settings in DB_CONN, or retry when the server accepts connections.");
+        "Read the SQLSTATE and message; fix the database name or TLS settings in {connection}, or retry when the server accepts connections.");
     public static readonly ReasonCode JournalIncompatible = new("JOURNAL_INCOMPATIBLE", 8, "InvalidData",
         "A schema_migrations table exists but lacks the id, checksum and applied_at columns.",
         "Point SchemaMigrate at the right database or schema, or rename the foreign table; SchemaMigrate never alters an existing journal.");
