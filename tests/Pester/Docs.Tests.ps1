@@ -57,7 +57,10 @@ Describe 'docs/powershell.md' {
     BeforeAll {
         $steps = Get-PageSession 'powershell.md'
         $password = [guid]::NewGuid().ToString('N')
-        Invoke-TestSql -Server $script:server -Sql "CREATE ROLE migrator LOGIN PASSWORD '$password'" | Out-Null
+        # The page's role and database, made afresh (a server of your own, SCHEMAMIGRATE_TEST_PG, may have them from a run before).
+        Invoke-TestSql -Server $script:server -Sql 'DROP DATABASE IF EXISTS app WITH (FORCE)' | Out-Null
+        Invoke-TestSql -Server $script:server -Sql "DO `$`$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'migrator') THEN CREATE ROLE migrator LOGIN; END IF; END `$`$" | Out-Null
+        Invoke-TestSql -Server $script:server -Sql "ALTER ROLE migrator PASSWORD '$password'" | Out-Null
         Invoke-TestSql -Server $script:server -Sql 'CREATE DATABASE app OWNER migrator' | Out-Null
         $work = New-MigrationFolder -Empty
         New-Item -ItemType Directory -Path (Join-Path $work 'ops') | Out-Null

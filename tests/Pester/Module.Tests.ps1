@@ -13,6 +13,7 @@ BeforeDiscovery {
             @{ Command = $name; Parameter = $parameter }
         }
     }
+    $script:unix = @(if (-not $IsWindows) { 'Unix' })
     $script:powershellFiles = Get-ChildItem (Get-RepoRoot) -Recurse -File -Include '*.ps1', '*.psm1', '*.psd1' |
         Where-Object { $_.FullName -notmatch '[\\/](\.git|\.tools|node_modules|out|bin|obj)[\\/]' } |
         ForEach-Object { @{ Path = $_.FullName; Name = [System.IO.Path]::GetRelativePath((Get-RepoRoot), $_.FullName) } }
@@ -118,5 +119,28 @@ finally {
         $result.Second[0..2] | Should -Be @('0.1.1', '1', '3')
         Split-Path $result.Second[3] -Leaf | Should -Be '0.1.1'
         $result.Installed | Sort-Object | Should -Be @('0.1.0|0.1.0', '0.1.1|0.1.1')
+    }
+}
+
+Describe 'The test harness''s PostgreSQL' -ForEach $script:unix {
+    It 'leaves no superuser password file behind when initdb fails' {
+        Import-Module (Join-Path $PSScriptRoot 'TestPostgres.psm1') -Force
+        $work = New-MigrationFolder -Empty
+        $bin = Join-Path $work 'bin'
+        $temp = Join-Path $work 'temp'
+        New-Item -ItemType Directory -Path $bin, $temp | Out-Null
+        Set-Content (Join-Path $bin 'psql') "#!/bin/sh`nexit 1"
+        Set-Content (Join-Path $bin 'initdb') "#!/bin/sh`necho 'initdb: cannot be run as this user' >&2`nexit 1"
+        chmod 755 $work $bin $temp (Join-Path $bin 'psql') (Join-Path $bin 'initdb')
+        $saved = $env:SCHEMAMIGRATE_PG_BIN, $env:SCHEMAMIGRATE_TEST_PG
+        try {
+            $env:SCHEMAMIGRATE_PG_BIN = $bin
+            Remove-Item Env:SCHEMAMIGRATE_TEST_PG -ErrorAction SilentlyContinue
+            { Start-TestPostgres -TempRoot $temp } | Should -Throw '*initdb failed (exit 1): initdb: cannot be run as this user*'
+        }
+        finally {
+            $env:SCHEMAMIGRATE_PG_BIN, $env:SCHEMAMIGRATE_TEST_PG = $saved
+        }
+        @(Get-ChildItem $temp -Recurse -Force) | Should -BeNullOrEmpty
     }
 }

@@ -71,6 +71,8 @@ function ConvertFrom-ConnectionString {
 }
 
 function Start-TestPostgres {
+    # -TempRoot: where the cluster's folder goes (default /tmp as root, else the temp folder).
+    param([string] $TempRoot)
     $bin = Find-PostgresBin
     if ($env:SCHEMAMIGRATE_TEST_PG) {
         $parts = ConvertFrom-ConnectionString $env:SCHEMAMIGRATE_TEST_PG
@@ -78,7 +80,7 @@ function Start-TestPostgres {
     }
 
     $asPostgres = Test-Root
-    $temp = if ($asPostgres) { '/tmp' } else { [System.IO.Path]::GetTempPath() }
+    $temp = if ($TempRoot) { $TempRoot } elseif ($asPostgres) { '/tmp' } else { [System.IO.Path]::GetTempPath() }
     $root = Join-Path $temp ('schemamigrate-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
     $data = Join-Path $root 'data'
     New-Item -ItemType Directory -Path $root | Out-Null

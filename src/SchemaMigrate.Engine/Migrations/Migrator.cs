@@ -85,7 +85,7 @@ public sealed class Migrator
             var failure = e is MigrationException m ? m.Failure : new Failure
             {
                 Reason = ReasonCodes.Cancelled,
-                Message = "cancelled between migrations (or while waiting for the lock); nothing was left half-done",
+                Message = "cancelled while connecting, waiting for the lock or between migrations; nothing was left half-done",
             };
             if (failure.File is { } id && applied.All(a => a.Id != id) && failure.Reason != ReasonCodes.MigrationsDirNotFound)
                 listener.OnEvent(new MigrationFailed(id, failure));
