@@ -34,7 +34,8 @@ finally {
     }
 }
 $broken = @($run.Containers | Where-Object Result -eq 'Failed').Count
-"Pester: $($run.PassedCount) passed, $($run.FailedCount) failed, $($run.SkippedCount) skipped ($broken container(s) failed, $([int]$run.Duration.TotalSeconds)s)"
+"Pester: $($run.Containers.Count) files in $([int]$run.Duration.TotalSeconds)s, $broken of them failed to run"
+"Pester: $($run.PassedCount) passed, $($run.FailedCount) failed, $($run.SkippedCount) skipped"
 if ($run.FailedCount -gt 0 -or $broken -gt 0 -or $run.PassedCount -eq 0) {
     exit 1
 }
