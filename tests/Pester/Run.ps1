@@ -21,6 +21,9 @@ if ($FullName) {
 # One PostgreSQL for every file (each test makes its own database): the files find it through SCHEMAMIGRATE_TEST_PG.
 Import-Module (Join-Path $PSScriptRoot 'TestPostgres.psm1')
 $server = if (-not $env:SCHEMAMIGRATE_TEST_PG) { Start-TestPostgres }
+# The folders the tests make (migrations, artifacts, repositories) go under one that is removed afterwards.
+$env:SCHEMAMIGRATE_PESTER_TEMP = Join-Path ([System.IO.Path]::GetTempPath()) ('schemamigrate-pester-run-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+New-Item -ItemType Directory -Path $env:SCHEMAMIGRATE_PESTER_TEMP | Out-Null
 try {
     if ($server) {
         $env:SCHEMAMIGRATE_TEST_PG = Get-TestConnectionString -Server $server
@@ -28,6 +31,8 @@ try {
     $run = Invoke-Pester -Configuration $configuration
 }
 finally {
+    Remove-Item -LiteralPath $env:SCHEMAMIGRATE_PESTER_TEMP -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item Env:SCHEMAMIGRATE_PESTER_TEMP
     if ($server) {
         Remove-Item Env:SCHEMAMIGRATE_TEST_PG
         Stop-TestPostgres -Server $server

@@ -18,7 +18,9 @@ function Get-PwshPath {
 # A copy of the sample migrations in a folder of its own, plus extra files (name = text).
 function New-MigrationFolder {
     param([hashtable] $Extra = @{}, [switch] $Empty)
-    $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('sm-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    # Under the run's folder, which Run.ps1 removes at the end.
+    $root = if ($env:SCHEMAMIGRATE_PESTER_TEMP) { $env:SCHEMAMIGRATE_PESTER_TEMP } else { [System.IO.Path]::GetTempPath() }
+    $folder = Join-Path $root ('sm-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
     New-Item -ItemType Directory -Path $folder | Out-Null
     if (-not $Empty) {
         Copy-Item -Path (Join-Path $script:samples '*.sql') -Destination $folder
