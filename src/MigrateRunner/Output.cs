@@ -96,7 +96,7 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
                 Out($"  statement {s.Index}/{s.Total} (line {s.Line}) of {s.Id} committed in {Ms(s.Elapsed)}");
                 break;
             case GateFindingReported s:
-                Out(DeployGate.Describe(s.Finding));
+                Out(DeployGate.LogLine(s.Finding));
                 break;
         }
     }
@@ -134,14 +134,14 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
             var directives = file.Directives.Names.Count > 0 ? " [" + string.Join(", ", file.Directives.Names) + "]" : "";
             Out($"  {file.Id} ({file.Script.Statements.Count} statement{(file.Script.Statements.Count == 1 ? "" : "s")}){directives}");
         }
-        foreach (var finding in plan.Gate.Findings) Out(DeployGate.Describe(finding));
+        foreach (var finding in plan.Gate.Findings) Out(DeployGate.LogLine(finding));
     }
 
     public void Lint(LintReport report)
     {
         Out($"lint: {report.MigrationsDirectory}");
         Out($"judged as: {report.Basis}");
-        foreach (var finding in report.Findings) Out(DeployGate.Describe(finding));
+        foreach (var finding in report.Findings) Out(DeployGate.LogLine(finding));
         foreach (var invalid in report.Invalid) Out($"invalid  {invalid.Location} {invalid.ReasonCode}: {invalid.Message}");
         var classes = report.Statements.GroupBy(s => s.Class).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
         Out($"{report.Files} file{(report.Files == 1 ? "" : "s")} judged, {report.Statements.Count} statements: {string.Join(", ", classes)}");

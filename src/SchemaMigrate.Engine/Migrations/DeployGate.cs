@@ -53,11 +53,14 @@ public static class DeployGate
     }
 
     /// <summary>
-    /// One line per finding, for people and for the job's log (RunnerFinding reads it back):
-    /// <c>gate     refused  005_drop.sql:3:1 ban-drop-column [Contract] message; because (docs/gate/ban-drop-column.md)</c>.
+    /// One line per finding, for people:
+    /// <c>refused  005_drop.sql:3:1 ban-drop-column [Contract] message; because (docs/gate/ban-drop-column.md)</c>.
     /// </summary>
     public static string Describe(Finding f) =>
-        $"gate     {f.Verdict.ToString().ToLowerInvariant(),-8} {f.File}:{f.Line}:{f.Column} {f.RuleId} [{f.Class}] {f.Message}{(f.Because is null ? "" : "; " + f.Because)} ({f.Page})";
+        $"{f.Verdict.ToString().ToLowerInvariant(),-8} {f.File}:{f.Line}:{f.Column} {f.RuleId} [{f.Class}] {f.Message}{(f.Because is null ? "" : "; " + f.Because)} ({f.Page})";
+
+    /// <summary>The finding as MigrateRunner's text output and the job's log carry it (RunnerFinding reads it back).</summary>
+    public static string LogLine(Finding f) => "gate     " + Describe(f);
 
     private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 }

@@ -25,9 +25,13 @@ public sealed record LintReport(string MigrationsDirectory, string Basis, IReadO
 /// What counts as deployed decides what is "new": with <c>--applied-through ID</c> every file up to ID is deployed;
 /// with a connection the journal says; with neither, each file is judged as if every file before it were
 /// deployed, so a drop on a table an earlier file created is never waved through as a change to a new table.
+/// <c>--applied-through none</c> says nothing is deployed yet (a first release).
 /// </summary>
 public static class Linter
 {
+    /// <summary>The --applied-through value for a folder none of whose files is deployed anywhere yet.</summary>
+    public const string NothingDeployed = "none";
+
     public static async Task<LintReport> RunAsync(MigrationSettings settings, string? appliedThrough, CancellationToken ct = default)
     {
         var directory = MigrationDirectory.Existing(settings.MigrationsDirectory);
@@ -66,6 +70,8 @@ public static class Linter
     /// <summary>The ids treated as deployed and a sentence saying why; null ids when lint judges each file alone.</summary>
     private static async Task<(IReadOnlySet<string>? Applied, string Basis)> DeployedAsync(MigrationSettings settings, string? appliedThrough, IReadOnlyList<string> names, CancellationToken ct)
     {
+        if (string.Equals(appliedThrough, NothingDeployed, StringComparison.OrdinalIgnoreCase))
+            return (new HashSet<string>(), $"--applied-through {NothingDeployed}: nothing is deployed yet, every file is pending as one set");
         if (appliedThrough is not null)
         {
             if (!names.Contains(appliedThrough))
