@@ -69,11 +69,10 @@ public sealed class GateFacts
             if (_notValid.Remove(validated.Name, out var c) && c.NotNullColumn is { } validatedColumn) _validatedNotNull.Add(c.Table + "." + validatedColumn);
             return;
         }
-        if (!action.StartsWith("ADD")) return;
-        var check = action.Find("CHECK");
-        if (check < 0) return;
+        var kind = TableConstraint.Kind(action);
+        if (kind is not ("CHECK" or "FOREIGN")) return;
         var name = action.Is(1, "CONSTRAINT") ? action.Name(2)?.Name : null;
-        var column = NotNullColumn(action.Slice(check + 1));
+        var column = kind == "CHECK" ? NotNullColumn(action.Slice(action.Find("CHECK") + 1)) : null;
         if (action.Has("NOT", "VALID"))
         {
             if (name is not null) _notValid[name] = (table.Name, column, file);
@@ -84,7 +83,15 @@ public sealed class GateFacts
     /// <summary>The column of a check that reads "(column IS NOT NULL)", else null.</summary>
     private static string? NotNullColumn(TokenRange expression)
     {
-        var inner = expression[0] == "(" && expression[expression.Count - 1] == ")" ? expression.Slice(1, expression.Count - 1) : expression;
+        if (expression[0] != "(") return null;
+        int depth = 0, close = 0;
+        for (; close < expression.Count; close++)
+        {
+            if (expression[close] == "(") depth++;
+            else if (expression[close] == ")" && --depth == 0) break;
+        }
+        var inner = expression.Slice(1, close);
+        if (inner[0] == "(" && inner[inner.Count - 1] == ")") inner = inner.Slice(1, inner.Count - 1);
         return inner.Count == 4 && inner.IsName(0) && inner.Is(1, "IS", "NOT", "NULL") ? ObjectName.Fold(inner[0]) : null;
     }
 

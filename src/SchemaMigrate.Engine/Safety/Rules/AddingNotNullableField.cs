@@ -7,6 +7,8 @@ public sealed class AddingNotNullableField() : StatementRule("adding-not-nullabl
     "The previous app may still write NULL into the column, and those writes fail once the constraint holds; the scan also blocks all traffic. It is a hard NOT NULL without a prior backfill (seed 000: deferred contract step).",
     "Expand: ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID. Backfill the NULLs in a backfill job. Then VALIDATE CONSTRAINT c in its own file, and in the contract step SET NOT NULL, which on PostgreSQL 12+ uses the validated check instead of a scan; drop the check afterwards.")
 {
+    public override string PgVersions => "12+ (the validated-check shortcut)";
+
     public override void Check(StatementContext context)
     {
         foreach (var action in context.ActionsOnExistingTable)

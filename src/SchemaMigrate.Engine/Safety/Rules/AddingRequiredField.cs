@@ -7,6 +7,8 @@ public sealed class AddingRequiredField() : StatementRule("adding-required-field
     "On a table with rows the statement fails outright; on an empty one it succeeds and then every INSERT of the previous app, which does not know the column, fails with a not-null violation.",
     "Add the column nullable, or with a constant DEFAULT (PostgreSQL 11+ stores it in the catalog, so old inserts get the default). To make it required later: backfill, CHECK ... NOT VALID, VALIDATE, then SET NOT NULL in a contract step.")
 {
+    public override string PgVersions => "11+";
+
     public override void Check(StatementContext context)
     {
         foreach (var action in context.ActionsOnExistingTable)

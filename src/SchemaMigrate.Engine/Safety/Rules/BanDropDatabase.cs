@@ -7,6 +7,8 @@ public sealed class BanDropDatabase() : StatementRule("ban-drop-database", State
     "Everything in the database is gone for every app image; no migration should do this.",
     "None in a migration: drop databases by hand, after a backup, outside the deploy.")
 {
+    public override string PgVersions => "any";
+
     public override void Check(StatementContext context)
     {
         if (context.Shape.Verb == "DROP" && context.Shape.Kind == "DATABASE")

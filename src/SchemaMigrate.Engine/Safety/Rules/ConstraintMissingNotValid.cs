@@ -1,6 +1,6 @@
 namespace SchemaMigrate.Engine.Safety.Rules;
 
-/// <summary>A CHECK added to an existing table without NOT VALID, or NOT VALID and VALIDATE in one transaction.</summary>
+/// <summary>A CHECK added to an existing table without NOT VALID, or a CHECK or foreign key added NOT VALID and validated in the same transaction.</summary>
 public sealed class ConstraintMissingNotValid() : StatementRule("constraint-missing-not-valid", StatementClass.Blocked,
     "Adding a CHECK constraint that is validated at once",
     "ACCESS EXCLUSIVE on the table while every row is checked: blocks every read and write",

@@ -18,7 +18,8 @@ public sealed class DroppingObject() : StatementRule("dropping-object", Statemen
         var t = context.Tokens;
         if (s.Verb == "DROP" && !Handled.Contains(s.Kind))
         {
-            if (s.Name is null || IsNew(context, s)) return;
+            // A plain DROP INDEX is require-concurrent-index-deletion's; DROP INDEX CONCURRENTLY is a contract step.
+            if (s.Name is null || IsNew(context, s) || (s.Kind == "INDEX" && !s.Concurrently)) return;
             context.Report(this, $"drops {s.Kind.ToLowerInvariant()} {s.Name}{(s.Table is { } on && s.Kind is "TRIGGER" or "POLICY" or "RULE" ? " on " + on : "")}");
         }
         else if (s.Verb == "REVOKE")

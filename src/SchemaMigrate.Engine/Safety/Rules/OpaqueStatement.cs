@@ -10,6 +10,8 @@ public sealed class OpaqueStatement() : StatementRule("opaque-statement", Statem
     "DO blocks, procedures and functions called from SELECT can run any DDL or update any rows, and the gate cannot see inside them; a form it does not know could be anything.",
     "Declare what the file is: '-- schemamigrate:backfill' or '-- schemamigrate:contract' (then it runs only when that phase is allowed), or, when it is expand work, waive it with '-- schemamigrate:allow opaque-statement <what it does>'. Prefer plain DDL, which the gate can check.")
 {
+    public override string PgVersions => "any";
+
     /// <summary>Statements understood whole: defining, commenting, granting, settings, transaction control (refused elsewhere).</summary>
     private static readonly HashSet<string> PlainVerbs = new(StringComparer.Ordinal)
     {
