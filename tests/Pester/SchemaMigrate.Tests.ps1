@@ -211,7 +211,7 @@ Describe 'Invoke-SchemaMigration' {
 
 Describe 'Test-SchemaMigration' {
     It 'passes the sample migrations' {
-        $results = Test-SchemaMigration $script:samples
+        $results = Test-SchemaMigration $script:samples -AppliedThrough none -ErrorAction Stop
         @($results).Count | Should -Be 3
         $results | ForEach-Object { $_.Valid | Should -BeTrue }
     }

@@ -59,11 +59,17 @@ public sealed class OpaqueStatement() : StatementRule("opaque-statement", Statem
         return false;
     }
 
-    /// <summary>A SELECT that calls no function, or only set_config (what pg_dump writes at the top of a file).</summary>
+    /// <summary>Calls a SELECT may make without changing anything: settings (what pg_dump writes at the top of a file), waiting, reading.</summary>
+    private static readonly HashSet<string> HarmlessCalls = new(StringComparer.Ordinal)
+    {
+        "SET_CONFIG", "CURRENT_SETTING", "PG_SLEEP", "NOW", "VERSION", "COUNT", "COALESCE", "LOWER", "UPPER", "IN", "EXISTS", "AND", "OR", "NOT",
+    };
+
+    /// <summary>A SELECT that calls no function but harmless ones.</summary>
     private static bool OnlySafeCalls(TokenRange t)
     {
         for (int i = 1; i + 1 < t.Count; i++)
-            if (t[i + 1] == "(" && t.Kind(i) == Sql.SqlTokenKind.Word && t[i] is not ("SET_CONFIG" or "PG_CATALOG" or "IN" or "EXISTS" or "AND" or "OR" or "NOT" or "COUNT"))
+            if (t[i + 1] == "(" && t.Kind(i) == Sql.SqlTokenKind.Word && !HarmlessCalls.Contains(t[i]))
                 return false;
         return true;
     }
