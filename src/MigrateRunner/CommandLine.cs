@@ -37,7 +37,7 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
           --allow <phases>            let the deploy gate apply contract and/or backfill files: contract, backfill or contract,backfill [SCHEMAMIGRATE_ALLOW]
           --dev-database <string>     verify: create and drop a scratch database on this server instead of a throwaway cluster
           --format <text|json|sarif>  lint: how to report findings (sarif: a SARIF 2.1.0 log on stdout)
-          --applied-through <id>      lint: files up to this one are deployed (never judged); without it and without DB_CONN each file is judged alone
+          --applied-through <id|none> lint: files up to this one are deployed (never judged), none: nothing is; without it and without DB_CONN each file is judged alone
           --help, --version
 
         Durations: 500ms, 5s, 2min, 1h. Exit code 0 is success; every failure has a reason code and its own exit code.

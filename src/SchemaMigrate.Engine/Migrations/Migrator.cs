@@ -94,7 +94,7 @@ public sealed class Migrator
                 Reason = ReasonCodes.Cancelled,
                 Message = "cancelled between migrations (or while waiting for the lock); nothing was left half-done",
             };
-            if (failure.File is { } id && applied.All(a => a.Id != id) && failure.Reason != ReasonCodes.MigrationsDirNotFound)
+            if (failure.File is { } id && applied.All(a => a.Id != id) && failure.Reason != ReasonCodes.MigrationsDirNotFound && failure.Reason != ReasonCodes.PolicyViolation)
                 listener.OnEvent(new MigrationFailed(id, failure));
             return new ApplyResult { Failure = failure, Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
         }

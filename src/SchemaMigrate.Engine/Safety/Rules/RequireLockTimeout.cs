@@ -12,7 +12,9 @@ public sealed class RequireLockTimeout() : StatementRule("require-lock-timeout",
         var facts = context.Facts;
         if (!context.LocksExistingTable || facts.LockTimeoutSetInFile || facts.LockTimeoutReportedInFile) return;
         facts.LockTimeoutReportedInFile = true;
-        if (context.Options.LockTimeout > TimeSpan.Zero)
+        if (context.Shape.Concurrently || (context.Tokens.Has("CONCURRENTLY") && context.Shape.Verb != "REFRESH"))
+            context.Report(this, "a CONCURRENTLY form takes only SHARE UPDATE EXCLUSIVE, which lets reads and writes through; the runner runs it without lock_timeout on purpose, as a timeout would only fail it half-way", StatementClass.Expand);
+        else if (context.Options.LockTimeout > TimeSpan.Zero)
             context.Report(this, $"satisfied by the runner: it sets lock_timeout={Configuration.Durations.Format(context.Options.LockTimeout)} for every migration statement and retries after a timeout", StatementClass.Expand);
         else
             context.Report(this, "no lock_timeout: --lock-timeout is 0 and the file does not SET lock_timeout before this statement");
