@@ -230,6 +230,41 @@ Describe 'Test-SchemaMigration' {
     }
 }
 
+Describe 'The deploy gate' {
+    BeforeEach {
+        $database = New-TestDatabase -Server $script:server
+        $connection = Get-TestConnectionString -Server $script:server -Database $database
+        $folder = New-MigrationFolder
+        Invoke-SchemaMigration $folder -ConnectionString $connection -Confirm:$false
+        Set-Content -LiteralPath (Join-Path $folder '004_drop_display_name.sql') -NoNewline -Value "-- schemamigrate:contract`nALTER TABLE users DROP COLUMN display_name;"
+    }
+
+    It 'refuses a contract file with POLICY_VIOLATION whose recommended action names the rule page, applying nothing' {
+        $warnings = @()
+        { Invoke-SchemaMigration $folder -ConnectionString $connection -Confirm:$false -WarningVariable +warnings -WarningAction SilentlyContinue -ErrorAction Stop } |
+            Should -Throw -ErrorId 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure = $Error[0]
+        $failure.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $failure.ErrorDetails.RecommendedAction | Should -Match '^Read docs/gate/phase-not-allowed\.md'
+        $failure.TargetObject | Should -Be '004_drop_display_name.sql'
+        ($warnings -join "`n") | Should -Match 'refused  004_drop_display_name\.sql:2:19 ban-drop-column \[Contract\]'
+        Get-JournalId -Database $database | Should -Not -Contain '004_drop_display_name.sql'
+    }
+
+    It 'applies it with -Allow Contract, and Test-SchemaMigration reports the findings as objects' {
+        Invoke-SchemaMigration $folder -ConnectionString $connection -Allow Contract -Confirm:$false
+        Get-JournalId -Database $database | Should -Contain '004_drop_display_name.sql'
+
+        $results = Test-SchemaMigration $folder -AppliedThrough 003_add_indexes.sql -ErrorVariable problems -ErrorAction SilentlyContinue
+        @($problems).Count | Should -Be 2
+        $problems | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand' }
+        $drop = ($results | Where-Object Id -eq '004_drop_display_name.sql').Findings | Where-Object RuleId -eq 'ban-drop-column'
+        $drop.Verdict | Should -Be 'Refused'
+        $drop.HelpUri | Should -Match '/docs/gate/ban-drop-column\.md$'
+        { Test-SchemaMigration $folder -AppliedThrough 003_add_indexes.sql -Allow Contract -ErrorAction Stop } | Should -Not -Throw
+    }
+}
+
 Describe 'New-SchemaMigration' {
     It 'creates the next zero-padded file' {
         $folder = New-MigrationFolder

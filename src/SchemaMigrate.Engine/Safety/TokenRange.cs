@@ -88,18 +88,22 @@ public readonly struct TokenRange
 
     public bool IsName(int i) => i < Count && Kind(i) is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier;
 
+    /// <summary>A name, or a client-side placeholder for one (<c>:schema</c>, as psql and several runners substitute).</summary>
+    private bool IsNamePart(int i) => IsName(i) || (this[i] == ":" && this[i + 1] != ":" && IsName(i + 1) && (i == 0 || this[i - 1] != ":"));
+
+    private string NamePart(int i, out int next)
+    {
+        next = this[i] == ":" ? i + 2 : i + 1;
+        return this[i] == ":" ? ":" + ObjectName.Fold(this[i + 1]) : ObjectName.Fold(this[i]);
+    }
+
     /// <summary>Reads name(.name)* at <paramref name="at"/>; <paramref name="next"/> is the position after it. Null if no name is there.</summary>
     public ObjectName? Name(int at, out int next)
     {
         next = at;
-        if (!IsName(at)) return null;
-        var parts = new List<string> { ObjectName.Fold(this[at]) };
-        next = at + 1;
-        while (this[next] == "." && IsName(next + 1))
-        {
-            parts.Add(ObjectName.Fold(this[next + 1]));
-            next += 2;
-        }
+        if (!IsNamePart(at)) return null;
+        var parts = new List<string> { NamePart(at, out next) };
+        while (this[next] == "." && IsNamePart(next + 1)) parts.Add(NamePart(next + 1, out next));
         return new ObjectName(parts);
     }
 

@@ -126,6 +126,7 @@ public class GateVerdictTests
     [InlineData("ALTER VIEW active_users RENAME COLUMN email TO mail;", "renaming-column")]
     [InlineData("ALTER TABLE ONLY public.users DROP COLUMN IF EXISTS legacy;", "ban-drop-column")]
     [InlineData("ALTER TABLE \"users\" DROP \"legacy\";", "ban-drop-column")]
+    [InlineData("ALTER TABLE :app_schema.users DROP COLUMN legacy;", "ban-drop-column")]
     [InlineData("DROP TABLE IF EXISTS archive, users CASCADE;", "ban-drop-table")]
     [InlineData("CREATE UNIQUE INDEX IF NOT EXISTS users_email ON ONLY users (email);", "require-concurrent-index-creation")]
     [InlineData("CLUSTER users USING users_pkey;", "rewriting-table")]

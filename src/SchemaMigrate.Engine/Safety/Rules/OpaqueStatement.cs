@@ -32,7 +32,8 @@ public sealed class OpaqueStatement() : StatementRule("opaque-statement", Statem
         var t = context.Tokens;
         if (s.Verb == "ALTER" && s.Kind == "TABLE")
         {
-            if (s.Name is null || t.Is(1, "TABLE", "ALL")) { context.Report(this, "ALTER TABLE ALL IN TABLESPACE moves every table"); return; }
+            if (t.Is(1, "TABLE", "ALL")) { context.Report(this, "ALTER TABLE ALL IN TABLESPACE moves every table"); return; }
+            if (s.Name is null) { context.Report(this, "the table this ALTER TABLE changes cannot be read"); return; }
             foreach (var action in s.Actions.Where(a => !KnownActions.Contains(a[0])))
                 context.Report(this, action, 0, $"ALTER TABLE action '{action[0]}' is not one the gate knows");
             return;
