@@ -25,8 +25,14 @@ internal static class Explanations
         ["backfilling-existing-rows"] = "squawk has no backfill class: UPDATE/DELETE/INSERT ... SELECT on existing tables belong in a separate job (seed 000)",
     };
 
-    public static string Why(string rule) =>
-        ByRule.GetValueOrDefault(rule) ?? (rule.StartsWith("naming-", StringComparison.Ordinal)
-            ? "file-name rules: squawk does not look at names"
-            : "not explained yet: read this rule's lines under 'Every disagreement'");
+    /// <param name="oursOnly">Our findings squawk lacks.</param>
+    /// <param name="unparsed">How many of those are on statements squawk could not parse.</param>
+    public static string Why(string rule, int oursOnly, int unparsed)
+    {
+        var parse = unparsed == 0 ? null
+            : $"{unparsed} of the {oursOnly} ours-only are on statements squawk reports as syntax errors (graphile-worker names tables `:GRAPHILE_WORKER_SCHEMA.jobs`, a placeholder its runner substitutes; the gate reads the placeholder as a name)";
+        var known = ByRule.GetValueOrDefault(rule);
+        if (unparsed == oursOnly && parse is not null && known is null) return parse;
+        return string.Join("; ", new[] { known ?? "not explained yet: read this rule's lines under 'Every disagreement'", parse }.OfType<string>());
+    }
 }
