@@ -76,7 +76,7 @@ public static class Linter
         {
             if (!names.Contains(appliedThrough))
                 throw new MigrationException(ReasonCodes.InvalidArgument,
-                    $"--applied-through {appliedThrough}: no such file in {settings.MigrationsDirectory}; name the newest deployed migration by its full file name, e.g. {names.LastOrDefault(MigrationNaming.IsMigrationFile) ?? "003_add_indexes.sql"}");
+                    $"applied-through {appliedThrough} (--applied-through, -AppliedThrough): no such file in {settings.MigrationsDirectory}; name the newest deployed migration by its full file name, e.g. {names.LastOrDefault(MigrationNaming.IsMigrationFile) ?? "003_add_indexes.sql"}");
             var through = names.Where(n => MigrationNaming.IsMigrationFile(n) && StringComparer.Ordinal.Compare(n, appliedThrough) <= 0).ToHashSet(StringComparer.Ordinal);
             return (through, $"--applied-through {appliedThrough}: {through.Count} file{(through.Count == 1 ? "" : "s")} treated as deployed, the rest judged as one pending set");
         }

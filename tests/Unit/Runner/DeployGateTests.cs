@@ -173,7 +173,7 @@ public class DeployGateTests
         Assert.Contains("--allow: 'cleanup' is not a phase", phase.Stderr);
         var through = await RunnerProcess.RunAsync(environment, "lint", "--applied-through", "009_nope.sql");
         Assert.Equal(ReasonCodes.InvalidArgument.ExitCode, through.ExitCode);
-        Assert.Contains("--applied-through 009_nope.sql: no such file", through.Stderr);
+        Assert.Contains("applied-through 009_nope.sql (--applied-through, -AppliedThrough): no such file", through.Stderr);
         var format = await RunnerProcess.RunAsync(environment, "status", "--format", "sarif");
         Assert.Contains("--format applies to lint only", format.Stderr);
     }
