@@ -404,7 +404,7 @@ Remove-Module SchemaMigrate
 Import-Module '$(Get-ModuleManifestPath)'
 `$connection = '$(Get-TestConnectionString -Server $script:server -Database $target)'
 `$status = @(Get-SchemaMigrationStatus '$folder' -ConnectionString `$connection)
-`$tested = @(Test-SchemaMigration '$folder')
+`$tested = @(Test-SchemaMigration '$folder' -AppliedThrough none)
 `$new = New-SchemaMigration add_orders -Path '$folder'
 `$applied = @(Invoke-SchemaMigration '$folder' -ConnectionString `$connection -Confirm:`$false -PassThru)
 `$run = Start-MigrationJob -ResourceGroupName rg-deploy -Name migrate -Wait -Confirm:`$false

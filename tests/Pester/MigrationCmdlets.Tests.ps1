@@ -394,7 +394,7 @@ Describe 'The ErrorRecord of each reason Test-SchemaMigration -Verify can raise'
         $saved = $env:SCHEMAMIGRATE_PG_BIN
         $env:SCHEMAMIGRATE_PG_BIN = Join-Path ([System.IO.Path]::GetTempPath()) 'no-postgres-here'
         try {
-            $failure = Get-Failure { Test-SchemaMigration (Get-SampleFolder) -Verify }
+            $failure = Get-Failure { Test-SchemaMigration (Get-SampleFolder) -AppliedThrough none -Verify }
         }
         finally {
             if ($null -eq $saved) { Remove-Item Env:SCHEMAMIGRATE_PG_BIN } else { $env:SCHEMAMIGRATE_PG_BIN = $saved }
@@ -465,7 +465,7 @@ Describe 'Ctrl+C in Invoke-SchemaMigration' {
 
 Describe 'Test-SchemaMigration' {
     It 'passes the sample migrations (parameter set Static)' {
-        $results = Test-SchemaMigration $script:samples
+        $results = Test-SchemaMigration $script:samples -AppliedThrough none
         @($results).Count | Should -Be 3
         $results.Valid | Sort-Object -Unique | Should -BeTrue
         $results.Verified | Sort-Object -Unique | Should -BeFalse
@@ -474,7 +474,7 @@ Describe 'Test-SchemaMigration' {
 
     It 'reports each problem as a non-terminating MIGRATION_INVALID error targeting the file' {
         $folder = New-MigrationFolder -Extra @{ '004_typo.sql' = "-- schemamigrate:no-transacton`nSELECT 1;"; '005_shout.SQL' = 'SELECT 1;' }
-        $results = Test-SchemaMigration $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $results = Test-SchemaMigration $folder -AppliedThrough none -ErrorVariable problems -ErrorAction SilentlyContinue
         @($problems).Count | Should -Be 2
         $problems.FullyQualifiedErrorId | Sort-Object -Unique | Should -Be 'MIGRATION_INVALID,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
         $problems.CategoryInfo.Category | Sort-Object -Unique | Should -Be 'InvalidData'
@@ -487,7 +487,7 @@ Describe 'Test-SchemaMigration' {
         @{ Name = 'BEGIN and COMMIT in a file'; File = '004_tx.sql'; Text = "BEGIN;`nCREATE TABLE t (id int);`nCOMMIT;"; Line = 1 }
     ) {
         $folder = New-MigrationFolder -Extra @{ $File = $Text }
-        $results = Test-SchemaMigration $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $results = Test-SchemaMigration $folder -AppliedThrough none -ErrorVariable problems -ErrorAction SilentlyContinue
         ($results | Where-Object Id -eq $File).Valid | Should -BeFalse
         @($problems).Count | Should -Be 1
         $problems[0].FullyQualifiedErrorId | Should -Be 'MIGRATION_INVALID,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
@@ -500,18 +500,18 @@ Describe 'Test-SchemaMigration' {
     }
 
     It 'takes folders from the pipeline' {
-        $results = $script:samples, (New-MigrationFolder) | Test-SchemaMigration
+        $results = $script:samples, (New-MigrationFolder) | Test-SchemaMigration -AppliedThrough none
         @($results).Count | Should -Be 6
     }
 
     It 'verifies against a scratch database (parameter set Verify)' {
-        $results = Test-SchemaMigration $script:samples -Verify -DevDatabase (Get-TestConnectionString -Server $script:server)
+        $results = Test-SchemaMigration $script:samples -AppliedThrough none -Verify -DevDatabase (Get-TestConnectionString -Server $script:server)
         $results.Verified | Sort-Object -Unique | Should -BeTrue
     }
 
     It 'names -DevDatabase, not the DB_CONN secret, when the dev server refuses the password' {
         $wrong = Get-TestConnectionString -Server $script:server -Password ('Wr0ng-' + [guid]::NewGuid().ToString('N'))
-        $failure = Get-Failure { Test-SchemaMigration $script:samples -Verify -DevDatabase $wrong }
+        $failure = Get-Failure { Test-SchemaMigration $script:samples -AppliedThrough none -Verify -DevDatabase $wrong }
         $failure.FullyQualifiedErrorId | Should -Be 'DB_AUTH_FAILED,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
         $failure.ErrorDetails.RecommendedAction | Should -Match 'Fix the user or password in -DevDatabase'
         $failure.ErrorDetails.RecommendedAction | Should -Not -Match 'DB_CONN|--'
@@ -519,10 +519,41 @@ Describe 'Test-SchemaMigration' {
 
     It 'shows its table at 80 and 200 columns' -ForEach @(80, 200) {
         $width = $_
-        $lines = (Test-SchemaMigration $script:samples | Out-String -Width $width) -split "`r?`n" | Where-Object { $_ }
+        $lines = (Test-SchemaMigration $script:samples -AppliedThrough none | Out-String -Width $width) -split "`r?`n" | Where-Object { $_ }
         $lines[0] | Should -Match '^Valid\s+Verified\s+Id\s+Statements\s+Directives$'
         $lines[2] | Should -Match '^True\s+False\s+001_core_domain_tables\.sql\s+\d+'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $width }
+    }
+}
+
+Describe 'The deploy gate' {
+    BeforeEach {
+        $target = New-Target
+        $folder = New-MigrationFolder
+        Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false
+        Set-Content -LiteralPath (Join-Path $folder '004_drop_display_name.sql') -NoNewline -Value "-- schemamigrate:contract`nALTER TABLE users DROP COLUMN display_name;"
+    }
+
+    It 'refuses a contract file with POLICY_VIOLATION whose recommended action names the rule page, applying nothing' {
+        $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop }
+        $failure.FullyQualifiedErrorId | Should -Be 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $failure.ErrorDetails.RecommendedAction | Should -Match '^Read docs/gate/phase-not-allowed\.md'
+        $failure.TargetObject | Should -Be '004_drop_display_name.sql'
+        Get-Journal $target.Database | Should -Not -Contain '004_drop_display_name.sql'
+    }
+
+    It 'applies it with -Allow Contract, and Test-SchemaMigration reports the findings as objects' {
+        Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Allow Contract -Confirm:$false -WarningAction SilentlyContinue
+        Get-Journal $target.Database | Should -Contain '004_drop_display_name.sql'
+
+        $results = Test-SchemaMigration $folder -AppliedThrough 003_add_indexes.sql -ErrorVariable problems -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        @($problems).Count | Should -Be 2
+        $problems.FullyQualifiedErrorId | Sort-Object -Unique | Should -Be 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
+        $drop = ($results | Where-Object Id -eq '004_drop_display_name.sql').Findings | Where-Object RuleId -eq 'ban-drop-column'
+        $drop.Verdict | Should -Be 'Refused'
+        $drop.HelpUri | Should -Match '/docs/gate/ban-drop-column\.md$'
+        { Test-SchemaMigration $folder -AppliedThrough 003_add_indexes.sql -Allow Contract -ErrorAction Stop -WarningAction SilentlyContinue } | Should -Not -Throw
     }
 }
 
@@ -532,7 +563,7 @@ Describe 'New-SchemaMigration' {
         $file = New-SchemaMigration add_orders_table -Path $folder
         $file | Should -BeOfType ([System.IO.FileInfo])
         $file.Name | Should -Be '004_add_orders_table.sql'
-        (Test-SchemaMigration $folder | Where-Object Id -eq '004_add_orders_table.sql').Valid | Should -BeTrue
+        (Test-SchemaMigration $folder -AppliedThrough none | Where-Object Id -eq '004_add_orders_table.sql').Valid | Should -BeTrue
     }
 
     It 'takes names from the pipeline, one file each, and nothing from an empty one' {

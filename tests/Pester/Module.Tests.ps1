@@ -58,7 +58,7 @@ Describe 'The module' {
     }
 
     It 'runs the engine in its own load context' {
-        Test-SchemaMigration (Get-SampleFolder) | Out-Null
+        Test-SchemaMigration (Get-SampleFolder) -AppliedThrough none | Out-Null
         $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'SchemaMigrate.Engine' }
         [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine).Name | Should -Be 'SchemaMigrate'
         $npgsql = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Npgsql' }
@@ -100,9 +100,9 @@ Publish-PSResource -Path '$(Split-Path (Get-ModuleManifestPath))' -Repository Sc
 Publish-PSResource -Path '$script:next' -Repository SchemaMigrateTest
 try {
     Install-PSResource SchemaMigrate -Version 0.1.0 -Repository SchemaMigrateTest -Scope CurrentUser
-    `$first = & pwsh -NoProfile -NonInteractive -Command 'Import-Module SchemaMigrate; (Get-Module SchemaMigrate).Version.ToString(); @(Test-SchemaMigration ''$(Get-SampleFolder)'').Count'
+    `$first = & pwsh -NoProfile -NonInteractive -Command 'Import-Module SchemaMigrate; (Get-Module SchemaMigrate).Version.ToString(); @(Test-SchemaMigration ''$(Get-SampleFolder)'' -AppliedThrough none).Count'
     Install-PSResource SchemaMigrate -Repository SchemaMigrateTest -Scope CurrentUser
-    `$second = & pwsh -NoProfile -NonInteractive -Command 'Import-Module SchemaMigrate; (Get-Module SchemaMigrate).Version.ToString(); @(Get-Module SchemaMigrate).Count; @(Test-SchemaMigration ''$(Get-SampleFolder)'').Count; (Get-Module SchemaMigrate).ModuleBase'
+    `$second = & pwsh -NoProfile -NonInteractive -Command 'Import-Module SchemaMigrate; (Get-Module SchemaMigrate).Version.ToString(); @(Get-Module SchemaMigrate).Count; @(Test-SchemaMigration ''$(Get-SampleFolder)'' -AppliedThrough none).Count; (Get-Module SchemaMigrate).ModuleBase'
     `$installed = @(Get-Module -ListAvailable SchemaMigrate | ForEach-Object { `$_.Version.ToString() + '|' + (Split-Path `$_.ModuleBase -Leaf) })
     'RESULT ' + (@{ First = @(`$first); Second = @(`$second); Installed = `$installed } | ConvertTo-Json -Compress)
 }
