@@ -8,6 +8,7 @@ namespace SchemaMigrate.Cmdlets;
 public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
 {
     private string? _highestTo;
+    private bool _pipedAny;
 
     /// <summary>Migrations folder; default MIGRATIONS_DIR.</summary>
     [Parameter(Position = 0)]
@@ -18,6 +19,7 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MigrationIdCompleter))]
     public string? To { get; set; }
 
     [Parameter]
@@ -48,9 +50,22 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     protected override void ProcessRecord()
     {
         if (To is not null && (_highestTo is null || StringComparer.Ordinal.Compare(To, _highestTo) > 0)) _highestTo = To;
+        _pipedAny |= MyInvocation.ExpectingInput && To is not null;
     }
 
-    protected override void EndProcessing() => Execute(() =>
+    protected override void EndProcessing()
+    {
+        // Only a call without pipeline input applies everything pending: an empty pipeline (a filter that matched
+        // nothing) or piped objects without an Id applies nothing.
+        if (MyInvocation.ExpectingInput && !_pipedAny)
+        {
+            WriteWarning("no migration id was piped in, so nothing was applied; run Invoke-SchemaMigration without pipeline input to apply everything pending");
+            return;
+        }
+        Run();
+    }
+
+    private void Run() => Execute(() =>
     {
         var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow };
         return new ApplyOperation(BuildSettings(parameters), PassThru, WhatIfRequested).RunAsync;

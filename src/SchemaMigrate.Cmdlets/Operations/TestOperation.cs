@@ -8,8 +8,9 @@ namespace SchemaMigrate.Cmdlets.Operations;
 
 /// <summary>
 /// Test-SchemaMigration: checks a folder without a database (file names, encoding, directives, statement
-/// splitting, the deploy gate as `MigrateRunner lint` runs it) and reports every problem, not just the first; then,
-/// with <paramref name="verify"/> and no errors, applies everything to a throwaway database as `MigrateRunner verify` does.
+/// splitting, every check `up` makes of a file before it runs (Migrator.CheckRunnable), the deploy gate as
+/// `MigrateRunner lint` runs it) and reports every problem, not just the first; then, with <paramref name="verify"/>
+/// and no errors, applies everything to a throwaway database as `MigrateRunner verify` does.
 /// </summary>
 internal sealed class TestOperation(MigrationSettings settings, bool verify, string? devDatabase, string? appliedThrough = null)
 {
@@ -38,6 +39,11 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
                 try
                 {
                     file = MigrationFile.Load(Path.Combine(directory, name));
+                    if (Migrator.CheckRunnable(file) is { } refused)
+                    {
+                        valid = false;
+                        sink.WriteError(refused, name);
+                    }
                 }
                 catch (MigrationException e)
                 {

@@ -31,7 +31,7 @@ public static class Verifier
         }
         else
         {
-            server = ConnectionStrings.Parse(devDatabase, "--dev-database");
+            server = ConnectionStrings.Parse(devDatabase, OptionNames.Mark("dev-database"));
             serverDescription = ConnectionStrings.Describe(server);
         }
         Redactor.Register(server.Password);
@@ -74,7 +74,7 @@ public static class Verifier
         }
         catch (Exception e) when (DatabaseTarget.TranslateConnectFailure(e, description) is { } translated)
         {
-            throw translated;
+            throw new MigrationException(translated.Failure with { Parameter = "dev-database" }, e);
         }
         try
         {

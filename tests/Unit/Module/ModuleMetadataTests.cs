@@ -182,9 +182,10 @@ public class ModuleMetadataTests : IDisposable
             var typeName = view.Element("ViewSelectedBy")!.Element("TypeName")!.Value;
             var type = _root.GetType(typeName);
             Assert.True(type is { IsPublic: true }, $"view {view.Element("Name")!.Value} selects {typeName}, not a public type of the module");
-            var columns = view.Descendants("TableColumnItem").Select(i => i.Element("PropertyName")!.Value).ToList();
+            var columns = view.Descendants("TableColumnItem").ToList();
             Assert.Equal(view.Descendants("TableColumnHeader").Count(), columns.Count);
-            Assert.All(columns, c => Assert.NotNull(type!.GetProperty(c)));
+            // A script block column is rendered by the Pester suite, in pwsh; a property column names a real property.
+            Assert.All(columns.Select(i => i.Element("PropertyName")?.Value).OfType<string>(), c => Assert.NotNull(type!.GetProperty(c)));
             viewed.Add(typeName);
         }
         Assert.Equal(
