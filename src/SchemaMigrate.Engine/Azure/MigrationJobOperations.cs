@@ -65,6 +65,15 @@ public sealed class MigrationJobOperations
                     "then follow it with Get-MigrationJobLog -Follow or stop it with Stop-MigrationJobExecution.",
             };
         }
+        catch (MigrationException e) when (e.Reason == ReasonCodes.AzureRequestFailed && run.StartSent && !run.Started)
+        {
+            // The start is not retried on a 5xx or a broken connection, which may have started an execution all the same.
+            run.Failure = e.Failure with
+            {
+                NextStep = $"Before starting job {request.Job.JobName} again, check with {Find(request.Job)} -Latest 1: after a 5xx or a broken " +
+                    "connection an execution may have started. Otherwise fix what the message names and start again.",
+            };
+        }
         catch (MigrationException e)
         {
             run.Failure = e.Failure;

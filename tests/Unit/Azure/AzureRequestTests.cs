@@ -56,6 +56,9 @@ public class AzureRequestTests
         Assert.Contains("answered 500 InternalServerError", run.Failure.Message);
         Assert.Matches("x-ms-request-id [0-9a-f-]{36}", run.Failure.Message);
         Assert.Single(azure.Requests, r => r.Path.EndsWith("/start"));
+        // No advice to retry blindly: the 500 may have come after the execution was created.
+        Assert.StartsWith("Before starting job migrate again, check with Get-MigrationJobExecution -ResourceGroupName rg-deploy -Name migrate", run.Failure.Action);
+        Assert.DoesNotContain("Retry", run.Failure.Action);
         // The artifact is written even though the start itself failed.
         Assert.Contains("\"reasonCode\": \"AZURE_REQUEST_FAILED\"", File.ReadAllText(run.ArtifactPath!));
         Directory.Delete(artifacts, recursive: true);
