@@ -24,6 +24,16 @@ public sealed class TestSchemaMigrationCommand : SchemaMigrateCmdlet
     [ValidateNotNullOrEmpty]
     public string? DevDatabase { get; set; }
 
+    /// <summary>The newest deployed migration: files up to it are never judged by the gate ('none': nothing is deployed yet).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AppliedThrough { get; set; }
+
+    /// <summary>Judge as a run that allows these phases beyond expand would.</summary>
+    [Parameter]
+    [ValidateSet("Contract", "Backfill")]
+    public string[]? Allow { get; set; }
+
     protected override void ProcessRecord() =>
-        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path }), Verify, DevDatabase).RunAsync);
+        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, Allow = Allow }), Verify, DevDatabase, AppliedThrough).RunAsync);
 }

@@ -20,6 +20,8 @@ internal sealed record SettingsParameters
     public TimeSpan? LockTimeout { get; init; }
     public TimeSpan? LockWait { get; init; }
     public int? LockRetries { get; init; }
+    /// <summary>-Allow Contract,Backfill: the phases beyond expand the deploy gate lets this run apply.</summary>
+    public string[]? Allow { get; init; }
 
     /// <param name="environment">The process environment (tests pass their own).</param>
     /// <param name="resolvePath">Turns a relative folder into a full path against PowerShell's current location, which is not the process's.</param>
@@ -39,6 +41,7 @@ internal sealed record SettingsParameters
             LockTimeout = LockTimeout ?? settings.LockTimeout,
             LockWait = LockWait ?? settings.LockWait,
             LockRetries = LockRetries ?? settings.LockRetries,
+            AllowedPhases = Allow is null ? settings.AllowedPhases : AllowedPhasesParser.Parse(string.Join(',', Allow), "-Allow"),
         };
         return settings;
     }

@@ -67,6 +67,9 @@ public static class ReasonCodes
     public static readonly ReasonCode DevDatabaseFailed = new("DEV_DATABASE_FAILED", 20, "ResourceUnavailable",
         "verify could not start a throwaway PostgreSQL or create its scratch database.",
         "Install PostgreSQL server binaries (or set SCHEMAMIGRATE_PG_BIN), or pass --dev-database with a server where you may create databases.");
+    public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 24, "PermissionDenied",
+        "The deploy gate refused the pending migrations: a contract step, a backfill, a statement that rewrites or long-locks an existing table, or one it cannot classify, in a run that does not allow it (or, for lint, a naming problem); every finding is listed and nothing was applied.",
+        "Read each finding's page (docs/gate/<rule-id>.md) for the safe recipe; declare a contract or backfill file and run it with --allow contract|backfill when that phase is due, or waive a finding in the file with '-- schemamigrate:allow <rule-id> <reason>'.");
     public static readonly ReasonCode JobAlreadyRunning = new("JOB_ALREADY_RUNNING", 30, "ResourceBusy",
         "The migration job already has an execution Running or Processing.",
         "Wait for it (Get-MigrationJobExecution) or stop it (Stop-MigrationJobExecution); -Force starts anyway.");
