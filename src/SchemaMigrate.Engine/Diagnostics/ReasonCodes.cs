@@ -100,6 +100,15 @@ public static class ReasonCodes
     public static readonly ReasonCode AzureRequestFailed = new("AZURE_REQUEST_FAILED", 38, "ConnectionError",
         "An Azure REST call failed after its retries (5xx, throttling, network).",
         "Retry later; the message carries the ARM error code and request id for a support case.");
+    public static readonly ReasonCode JobStartUnconfirmed = new("JOB_START_UNCONFIRMED", 46, "ProtocolError",
+        "Azure Resource Manager accepted the start (200 or 202) but did not confirm which execution it started: following the 202's operation failed (404, 5xx, network, timeout) or the answer named no valid execution. An execution may be running.",
+        "Do not start the job again yet: find the execution with Get-MigrationJobExecution -Latest 1, then follow it with Get-MigrationJobLog -Follow or stop it with Stop-MigrationJobExecution.");
+    public static readonly ReasonCode JobStopUnconfirmed = new("JOB_STOP_UNCONFIRMED", 47, "ProtocolError",
+        "Azure Resource Manager accepted the stop (202) but following its operation failed, and the execution did not read Stopped within the wait: it may still be stopping or running.",
+        "Check it with Get-MigrationJobExecution -ExecutionName; repeat Stop-MigrationJobExecution (a stop is safe to repeat) if it still reads Running.");
+    public static readonly ReasonCode JobLogsUnavailable = new("JOB_LOGS_UNAVAILABLE", 48, "ResourceUnavailable",
+        "The job's logs cannot be read: its managed environment stores none (no appLogsConfiguration, destination 'none'), names no usable Log Analytics workspace, or the job names no environment.",
+        "Configure the environment's logs destination (log-analytics, or azure-monitor with a diagnostic setting), or pass -WorkspaceId with the workspace's customer id (a GUID); until then only the portal's live log stream shows output.");
 
     public static IReadOnlyList<ReasonCode> All { get; } = typeof(ReasonCodes)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
