@@ -54,7 +54,7 @@ public sealed class StartMigrationJobCommand : MigrationJobCmdlet
             Wait = Wait,
             WorkspaceId = WorkspaceId,
             // Relative to PowerShell's location, which is not the process's.
-            ArtifactPath = writesArtifact ? GetUnresolvedProviderPathFromPSPath(ArtifactPath ?? MigrationArtifact.DefaultRoot) : null,
+            ArtifactPath = writesArtifact ? GetUnresolvedProviderPathFromPSPath(ArtifactPath ?? DeployArtifact.DefaultRoot) : null,
             CommitSha = CommitSha,
         };
         if (Timeout is { } timeout) request = request with { Timeout = timeout };
