@@ -50,12 +50,12 @@ AfterAll {
 Describe 'The module' {
     It 'exports exactly the migration and job cmdlets' {
         $names = (Get-Command -Module SchemaMigrate).Name | Sort-Object
-        $names | Should -Be @('Get-MigrationJobExecution', 'Get-MigrationJobLog', 'Get-SchemaMigrationStatus', 'Invoke-SchemaMigration',
+        $names | Should -Be @('Get-MigrationJobExecution', 'Get-MigrationJobLog', 'Get-SchemaMigrationStatus', 'Invoke-ApiSmokeTest', 'Invoke-SchemaMigration',
             'New-SchemaMigration', 'Start-MigrationJob', 'Stop-MigrationJobExecution', 'Test-SchemaMigration')
     }
 
     It 'has help with an example for <_>' -ForEach @('Get-SchemaMigrationStatus', 'Invoke-SchemaMigration', 'New-SchemaMigration', 'Test-SchemaMigration',
-        'Start-MigrationJob', 'Get-MigrationJobExecution', 'Stop-MigrationJobExecution', 'Get-MigrationJobLog') {
+        'Start-MigrationJob', 'Get-MigrationJobExecution', 'Stop-MigrationJobExecution', 'Get-MigrationJobLog', 'Invoke-ApiSmokeTest') {
         $help = Get-Help $_ -Examples
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.examples.example).Count | Should -BeGreaterThan 0
