@@ -10,7 +10,7 @@ public sealed record ReasonCode(string Code, int ExitCode, string Category, stri
     public override string ToString() => Code;
 }
 
-/// <summary>The one catalogue of reason codes. The README documents each entry (a test keeps them in step).</summary>
+/// <summary>The one catalogue of reason codes. docs/reason-codes.md documents each entry (a test keeps them in step).</summary>
 public static class ReasonCodes
 {
     public static readonly ReasonCode UnexpectedError = new("UNEXPECTED_ERROR", 1, "NotSpecified",

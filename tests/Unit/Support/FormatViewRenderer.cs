@@ -8,7 +8,7 @@ namespace SchemaMigrate.Tests.Support;
 /// Renders objects through module/SchemaMigrate.Format.ps1xml the way PowerShell 7 prints a table view (columns one
 /// space apart, as wide as their widest cell or their fixed Width, a longer cell cut with "…", the header underlined
 /// to its own length, collections as {a, b}), in the invariant culture.
-/// pwsh cannot run here: this is how the README's transcript is composed from the real format definitions.
+/// pwsh cannot run here: this is how the transcripts of docs/powershell.md and docs/triage.md are composed from the real format definitions.
 /// </summary>
 public static class FormatViewRenderer
 {

@@ -10,13 +10,18 @@ using Xunit.Abstractions;
 namespace SchemaMigrate.Tests.Module;
 
 /// <summary>
-/// The README's PowerShell transcript is composed, not captured (no pwsh here): its tables must be what the format
-/// views make of the operations' real output. Rendered tables are printed for composing the README.
+/// The PowerShell transcripts of docs/powershell.md and docs/triage.md are composed, not captured (no pwsh here):
+/// their tables must be what the format views make of the operations' real output. Rendered tables are printed for
+/// composing those pages.
 /// </summary>
-public class ReadmeSessionTests(ITestOutputHelper output)
+public class DocsSessionTests(ITestOutputHelper output)
 {
+    /// <summary>A page's lines as written, less the indentation of a list item.</summary>
+    private static string Page(string name) =>
+        string.Join("\n", File.ReadAllLines(Path.Combine(Repo.Root, "docs", name)).Select(l => l.TrimStart()));
+
     [Fact]
-    public async Task The_readme_shows_the_tables_the_format_views_render_for_real_results()
+    public async Task The_powershell_page_shows_the_tables_the_format_views_render_for_real_results()
     {
         await using var db = await TestDatabase.CreateAsync();
         using var folder = MigrationFolder.FromSamples();
@@ -37,18 +42,17 @@ public class ReadmeSessionTests(ITestOutputHelper output)
         };
         foreach (var table in tables) output.WriteLine(table + "\n");
 
-        // Lines as written, less the indentation of a list item.
-        var readme = string.Join("\n", File.ReadAllLines(Path.Combine(Repo.Root, "README.md")).Select(l => l.TrimStart()));
+        var page = Page("powershell.md");
         foreach (var table in tables)
         {
             var heading = string.Join("\n", table.Split('\n').Take(2));
-            Assert.True(readme.Contains(heading), $"README.md lacks this table heading:\n{heading}");
+            Assert.True(page.Contains(heading), $"docs/powershell.md lacks this table heading:\n{heading}");
         }
-        Assert.Contains(string.Join("\n", tables[0].Split('\n')), readme); // the status table of a fresh database, row for row
+        Assert.Contains(string.Join("\n", tables[0].Split('\n')), page); // the status table of a fresh database, row for row
     }
 
     [Fact]
-    public async Task The_readme_triage_session_shows_the_tables_the_format_views_render_for_a_failed_and_a_fixed_job_run()
+    public async Task The_triage_page_shows_the_tables_the_format_views_render_for_a_failed_and_a_fixed_job_run()
     {
         await using var azure = await FakeAzure.StartAsync();
         await using var db = await TestDatabase.CreateAsync();
@@ -87,11 +91,11 @@ public class ReadmeSessionTests(ITestOutputHelper output)
 
             Assert.Equal("DB_AUTH_FAILED", execution.ReasonCode);
             Assert.Equal("Succeeded", fixedRun.Written<MigrationJobExecution>().Single().Status);
-            var readme = string.Join("\n", File.ReadAllLines(Path.Combine(Repo.Root, "README.md")).Select(l => l.TrimStart()));
+            var page = Page("triage.md");
             foreach (var table in tables)
             {
                 var heading = string.Join("\n", table.Split('\n').Take(2));
-                Assert.True(readme.Contains(heading), $"README.md lacks this table heading:\n{heading}");
+                Assert.True(page.Contains(heading), $"docs/triage.md lacks this table heading:\n{heading}");
             }
         }
         finally
