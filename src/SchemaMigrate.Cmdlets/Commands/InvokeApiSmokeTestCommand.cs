@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using System.Security;
 using SchemaMigrate.Cmdlets.Operations;
-using SchemaMigrate.Engine.Azure;
 using SchemaMigrate.Engine.Azure.Smoke;
 using SchemaMigrate.Engine.Diagnostics;
 
@@ -79,14 +78,12 @@ public sealed class InvokeApiSmokeTestCommand : SchemaMigrateCmdlet
         if (!ShouldProcess(Redactor.Redact(BaseUri.ToString()), $"GET {HealthPath}, then {ProbePath} without and with a token")) return;
         Execute(() =>
         {
-            var writesArtifact = ArtifactPath is not null || CommitSha is not null;
             var request = new ApiSmokeRequest(BaseUri, ProbePath)
             {
                 HealthPath = HealthPath,
                 Token = ParameterSetName == TokenSet ? Token : null,
                 Scope = ParameterSetName == ScopeSet ? Scope : null,
-                // Relative to PowerShell's location, which is not the process's.
-                ArtifactPath = writesArtifact ? GetUnresolvedProviderPathFromPSPath(ArtifactPath ?? DeployArtifact.DefaultRoot) : null,
+                ArtifactPath = ArtifactFolder(ArtifactPath, CommitSha),
                 CommitSha = CommitSha,
             };
             if (ParameterSetName == ScopeSet)

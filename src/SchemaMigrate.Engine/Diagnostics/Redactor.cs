@@ -57,8 +57,11 @@ public static partial class Redactor
     [GeneratedRegex(@"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@")]
     private static partial Regex UriUserInfo();
 
-    /// <summary>A bearer token (RFC 6750 b64token), but not an auth-param such as WWW-Authenticate's Bearer error="invalid_token".</summary>
-    [GeneratedRegex(@"(?i)\b(bearer\s+)(?![A-Za-z0-9_-]+\s*=\s*"")[A-Za-z0-9\-._~+/]+=*")]
+    /// <summary>
+    /// A bearer token (RFC 6750 b64token), but neither an auth-param such as WWW-Authenticate's Bearer error="invalid_token"
+    /// nor the prose "a bearer token is required".
+    /// </summary>
+    [GeneratedRegex(@"(?i)\b(bearer\s+)(?![A-Za-z0-9_-]+\s*=\s*""|tokens?\b)[A-Za-z0-9\-._~+/]+=*")]
     private static partial Regex BearerToken();
 
     [GeneratedRegex(@"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")]

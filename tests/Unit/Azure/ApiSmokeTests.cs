@@ -29,17 +29,7 @@ public sealed class ApiSmokeTests : IAsyncLifetime
         Directory.Delete(_artifacts, recursive: true);
     }
 
-    private ApiSmokeRequest Request(Uri scenario, string sha) => new(scenario, FakeApi.ProbePath)
-    {
-        Token = Secure(_api.Token),
-        RetryWindow = TimeSpan.FromSeconds(5),
-        RequestTimeout = TimeSpan.FromSeconds(2),
-        FirstRetryDelay = TimeSpan.FromMilliseconds(100),
-        MaxRetryDelay = TimeSpan.FromMilliseconds(400),
-        ArtifactPath = _artifacts,
-        CommitSha = sha,
-        Tls = FakeHttps.ClientOptions(),
-    };
+    private ApiSmokeRequest Request(Uri scenario, string sha) => _api.Request(scenario) with { ArtifactPath = _artifacts, CommitSha = sha };
 
     private static SecureString Secure(string text) => new NetworkCredential("", text).SecurePassword;
 

@@ -39,6 +39,7 @@ public class RedactorTests
     // Why a bearer token was refused is an auth-param, not a token: it stays readable for triage.
     [InlineData("Bearer error=\"invalid_token\", error_description=\"The audience 'api://x' is invalid\"")]
     [InlineData("Bearer realm=\"fake-api\"")]
+    [InlineData("{\"error\":\"unauthorized\",\"message\":\"a bearer token is required\"}")]
     public void Leaves_ordinary_text_alone(string text) => Assert.Equal(text, Redactor.Redact(text));
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using SchemaMigrate.Cmdlets;
 using SchemaMigrate.Cmdlets.Hosting;
@@ -25,16 +24,8 @@ public sealed class ApiSmokeOperationTests(ITestOutputHelper output) : IAsyncLif
         Directory.Delete(_artifacts, recursive: true);
     }
 
-    private ApiSmokeRequest Request(FakeApiBehaviour behaviour, string sha) => new(_api.Add(behaviour), FakeApi.ProbePath)
-    {
-        Token = new NetworkCredential("", _api.Token).SecurePassword,
-        RetryWindow = TimeSpan.FromSeconds(1),
-        FirstRetryDelay = TimeSpan.FromMilliseconds(100),
-        MaxRetryDelay = TimeSpan.FromMilliseconds(300),
-        ArtifactPath = _artifacts,
-        CommitSha = sha,
-        Tls = FakeHttps.ClientOptions(),
-    };
+    private ApiSmokeRequest Request(FakeApiBehaviour behaviour, string sha) =>
+        _api.Request(_api.Add(behaviour)) with { RetryWindow = TimeSpan.FromSeconds(1), ArtifactPath = _artifacts, CommitSha = sha };
 
     /// <summary>Every stream, every property of what was written, and the error: nowhere the token or the session.</summary>
     private void AssertNoSecret(RecordingSink sink, Exception? error = null)

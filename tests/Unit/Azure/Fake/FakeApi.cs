@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using SchemaMigrate.Engine.Azure.Smoke;
 
 namespace SchemaMigrate.Tests.Azure.Fake;
 
@@ -67,6 +68,17 @@ public sealed class FakeApi : IAsyncDisposable
         _scenarios[name] = new Scenario(behaviour);
         return new Uri(Endpoint, $"/{name}/");
     }
+
+    /// <summary>A smoke test of <paramref name="scenario"/> with this API's token, trusting the fake's certificate, with short waits for tests.</summary>
+    public ApiSmokeRequest Request(Uri scenario) => new(scenario, ProbePath)
+    {
+        Token = new System.Net.NetworkCredential("", Token).SecurePassword,
+        RetryWindow = TimeSpan.FromSeconds(5),
+        RequestTimeout = TimeSpan.FromSeconds(2),
+        FirstRetryDelay = TimeSpan.FromMilliseconds(100),
+        MaxRetryDelay = TimeSpan.FromMilliseconds(400),
+        Tls = FakeHttps.ClientOptions(),
+    };
 
     public IEnumerable<ApiRequest> RequestsOf(Uri scenario) => Requests.Where(r => r.Scenario == scenario.AbsolutePath.Trim('/'));
 

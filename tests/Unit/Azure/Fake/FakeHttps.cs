@@ -49,7 +49,8 @@ public static class FakeHttps
     private static X509Certificate2 Create()
     {
         using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        // A subject of its own: a trust bundle holding the certificates of two fake processes must tell them apart.
+        var request = new CertificateRequest($"CN=SchemaMigrate test fake {Guid.NewGuid():N}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");
