@@ -271,23 +271,8 @@ public sealed class MigrationJobOperations
     {
         var result = run.ToRun(run.Summary(), artifact);
         if (artifact is null) return result;
-        try
-        {
-            await MigrationArtifact.WriteAsync(result, artifact);
-            listener.OnEvent(new JobNote($"wrote {artifact}"));
-            return result;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var failure = new Failure
-            {
-                Reason = ReasonCodes.InvalidArgument,
-                Message = Redactor.Redact($"could not write {artifact}: {e.Message}"),
-                NextStep = "Pass an -ArtifactPath the pipeline can write to; the deploy gate needs the artifact.",
-            };
-            listener.OnEvent(new JobWarning(failure.Message));
-            return result with { Failure = result.Failure ?? failure, ArtifactPath = null };
-        }
+        var unwritten = await MigrationArtifact.TryWriteAsync(result, artifact, listener);
+        return unwritten is null ? result : result with { Failure = result.Failure ?? unwritten, ArtifactPath = null };
     }
 
     /// <summary>Newest first by start time; ties (ARM reports whole seconds) keep ARM's order, which lists newest first.</summary>

@@ -100,6 +100,24 @@ public static class ReasonCodes
     public static readonly ReasonCode AzureRequestFailed = new("AZURE_REQUEST_FAILED", 38, "ConnectionError",
         "An Azure REST call failed after its retries (5xx, throttling, network).",
         "Retry later; the message carries the ARM error code and request id for a support case.");
+    public static readonly ReasonCode SmokeHealthFailed = new("SMOKE_HEALTH_FAILED", 40, "InvalidResult",
+        "After the rollout the API's health endpoint answered, but not 2xx (also after the retries of a 5xx).",
+        "Read calls.health in api-smoke.json (status and text), then the new revision's logs and its dependencies; roll back to the previous image if it stays unhealthy. A 404 means -HealthPath is wrong.");
+    public static readonly ReasonCode SmokeUnauthenticatedAccepted = new("SMOKE_UNAUTHENTICATED_ACCEPTED", 41, "SecurityError",
+        "The probe endpoint answered 2xx to a call without credentials: the API lets anonymous callers through.",
+        "Roll back, then fix the API's authentication (Easy Auth 'require authentication', the auth middleware of -ProbePath) before it takes traffic; if the endpoint is meant to be public, probe one that needs a token.");
+    public static readonly ReasonCode SmokeAuthNotPropagated = new("SMOKE_AUTH_NOT_PROPAGATED", 42, "AuthenticationError",
+        "The probe still answered 401 or 403 to the call with the token when the retry window ended (role assignment or app registration not propagated, wrong audience or scope, a token the API does not accept).",
+        "Read authorizedRetryTimeline in api-smoke.json (each 401/403 with its WWW-Authenticate); check the token's audience (-Scope) and the caller's app role or role assignment; raise -RetryWindow if propagation takes longer.");
+    public static readonly ReasonCode SmokeUnreachable = new("SMOKE_UNREACHABLE", 43, "ConnectionError",
+        "A smoke call got no HTTP answer after its retries: DNS, connection refused, TLS failure, or no answer within the request timeout.",
+        "Check -BaseUri, DNS, the app's ingress and that the new revision has running replicas; a revision scaling from zero may need a longer -RequestTimeout.");
+    public static readonly ReasonCode SmokeServerError = new("SMOKE_SERVER_ERROR", 44, "InvalidResult",
+        "The probe answered 5xx (or 408/429) on every attempt of its bounded retries.",
+        "Read the call's text in api-smoke.json and the API's logs for that request; roll back to the previous image if the new one fails.");
+    public static readonly ReasonCode SmokeUnexpectedStatus = new("SMOKE_UNEXPECTED_STATUS", 45, "InvalidResult",
+        "The probe answered a status its assertion does not accept: neither 401 nor 403 without credentials, or not 2xx, 401, 403 or 5xx with the token (e.g. 404, or a 3xx redirect to a sign-in page).",
+        "Point -ProbePath at an endpoint that needs a token and answers 2xx to an authorized GET; a 3xx means the API redirects to a sign-in page instead of answering 401.");
     public static readonly ReasonCode JobStartUnconfirmed = new("JOB_START_UNCONFIRMED", 46, "ProtocolError",
         "Azure Resource Manager accepted the start (200 or 202) but did not confirm which execution it started: following the 202's operation failed (404, 5xx, network, timeout) or the answer named no valid execution. An execution may be running.",
         "Do not start the job again yet: find the execution with Get-MigrationJobExecution -Latest 1, then follow it with Get-MigrationJobLog -Follow or stop it with Stop-MigrationJobExecution.");

@@ -1,22 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Security;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SchemaMigrate.Engine.Azure;
 
 namespace SchemaMigrate.Tests.Azure.Fake;
@@ -48,7 +40,6 @@ public sealed partial class FakeAzure : IAsyncDisposable
     public const string ResourceGroup = "rg-deploy";
     public const string EnvironmentName = "cae-deploy";
     private const string ApiVersion = "2025-07-01";
-    private static readonly Lazy<X509Certificate2> Certificate = new(CreateCertificate);
 
     private readonly ConcurrentDictionary<string, FakeJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _images = new();
@@ -123,17 +114,12 @@ public sealed partial class FakeAzure : IAsyncDisposable
     public static async Task<FakeAzure> StartAsync()
     {
         var fake = new FakeAzure();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Certificate.Value)));
-        var app = builder.Build();
-        app.Use(fake.FrontDoorAsync);
-        fake.MapArm(app);
-        fake.MapLogAnalytics(app);
-        await app.StartAsync();
-        fake._app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.Endpoint = new Uri(address);
+        (fake._app, fake.Endpoint) = await FakeHttps.StartAsync(app =>
+        {
+            app.Use(fake.FrontDoorAsync);
+            fake.MapArm(app);
+            fake.MapLogAnalytics(app);
+        });
         return fake;
     }
 
@@ -598,51 +584,15 @@ public sealed partial class FakeAzure : IAsyncDisposable
     private static string RandomName(int length) =>
         new(Enumerable.Range(0, length).Select(_ => "abcdefghijklmnopqrstuvwxyz0123456789"[RandomNumberGenerator.GetInt32(36)]).ToArray());
 
-    // ---------------------------------------------------------------- trust
-
-    /// <summary>The fake's certificate in PEM, for a process that trusts it through SSL_CERT_FILE (FakeAzureServer).</summary>
-    public static string CertificatePem => Certificate.Value.ExportCertificatePem();
-
-    private static X509Certificate2 CreateCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
-    }
-
-    /// <summary>A transport that trusts exactly the fake's certificate (and still checks the host name), nothing else.</summary>
-    private static HttpPipelineTransport PinnedTransport() => new HttpClientTransport(PinnedHandler());
+    /// <summary>A transport that trusts exactly the fake's certificate, nothing else.</summary>
+    private static HttpPipelineTransport PinnedTransport() => new HttpClientTransport(new SocketsHttpHandler { SslOptions = FakeHttps.ClientOptions() });
 
     /// <summary>A plain HTTP client of the fake's endpoint, trusting its certificate, with the Resource Manager token.</summary>
     public HttpClient ArmHttpClient()
     {
-        var client = new HttpClient(PinnedHandler()) { BaseAddress = Endpoint };
+        var client = new HttpClient(new SocketsHttpHandler { SslOptions = FakeHttps.ClientOptions() }) { BaseAddress = Endpoint };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ArmToken);
         return client;
-    }
-
-    private static SocketsHttpHandler PinnedHandler()
-    {
-        var trusted = X509CertificateLoader.LoadCertificate(Certificate.Value.RawData);
-        return new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                CertificateChainPolicy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    CustomTrustStore = { trusted },
-                    RevocationMode = X509RevocationMode.NoCheck,
-                },
-            },
-        };
     }
 
     [GeneratedRegex(@"let job = '(?<job>[^']*)';\s*let execution = '(?<execution>[^']*)';")]
