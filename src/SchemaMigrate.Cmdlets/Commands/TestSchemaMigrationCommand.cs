@@ -24,6 +24,16 @@ public sealed class TestSchemaMigrationCommand : SchemaMigrateCmdlet
     [ValidateNotNullOrEmpty]
     public string? DevDatabase { get; set; }
 
+    /// <summary>With -Verify: the journal's schema in the scratch database; default SCHEMAMIGRATE_JOURNAL_SCHEMA.</summary>
+    [Parameter(ParameterSetName = VerifySet)]
+    [ValidateNotNullOrEmpty]
+    public string? JournalSchema { get; set; }
+
+    /// <summary>With -Verify: the journal's table; default SCHEMAMIGRATE_JOURNAL_TABLE, else schema_migrations.</summary>
+    [Parameter(ParameterSetName = VerifySet)]
+    [ValidateNotNullOrEmpty]
+    public string? JournalTable { get; set; }
+
     protected override void ProcessRecord() =>
-        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path }), Verify, DevDatabase).RunAsync);
+        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, JournalSchema = JournalSchema, JournalTable = JournalTable }), Verify, DevDatabase).RunAsync);
 }

@@ -20,6 +20,8 @@ internal sealed record SettingsParameters
     public TimeSpan? LockTimeout { get; init; }
     public TimeSpan? LockWait { get; init; }
     public int? LockRetries { get; init; }
+    public string? JournalSchema { get; init; }
+    public string? JournalTable { get; init; }
 
     /// <param name="environment">The process environment (tests pass their own).</param>
     /// <param name="resolvePath">Turns a relative folder into a full path against PowerShell's current location, which is not the process's.</param>
@@ -39,6 +41,8 @@ internal sealed record SettingsParameters
             LockTimeout = LockTimeout ?? settings.LockTimeout,
             LockWait = LockWait ?? settings.LockWait,
             LockRetries = LockRetries ?? settings.LockRetries,
+            JournalSchema = JournalSchema is null ? settings.JournalSchema : MigrationSettings.ParseName(JournalSchema, "-JournalSchema"),
+            JournalTable = JournalTable is null ? settings.JournalTable : MigrationSettings.ParseJournalTable(JournalTable, "-JournalTable"),
         };
         return settings;
     }

@@ -9,13 +9,17 @@ namespace SchemaMigrate.Engine.Migrations;
 /// <summary>
 /// Applies one migration file on the run's work connection while the run holds the migration lock. A
 /// transactional file runs as one batch in one transaction with its journal row, and is rerun from scratch
-/// after a lock timeout. A no-transaction file runs statement by statement in autocommit, each statement its own
-/// command, with progress recorded through the lock's control connection so a later run can resume it.
+/// after a lock timeout. A no-transaction file runs as psql runs it: each statement its own command, in
+/// autocommit or in the transactions the file opens itself, with progress recorded at each commit (through the
+/// lock's control connection, and inside the file's own transaction at its COMMIT) so a later run can resume it.
+/// Either way the session is reset (<see cref="SessionReset"/>) before the journal row is written.
 /// </summary>
-internal sealed class FileApplier(MigrationSettings settings, MigrationLock runLock, NpgsqlConnection conn, string journal, IMigrationListener listener)
+internal sealed class FileApplier(MigrationSettings settings, MigrationLock runLock, NpgsqlConnection conn, JournalLocation journal, IMigrationListener listener)
 {
     private static readonly TimeSpan BackendPoll = TimeSpan.FromMilliseconds(500);
-    private readonly string _progress = ProgressTable.NameFor(journal);
+    /// <summary>unsafe_new_enum_value_usage, which Npgsql's PostgresErrorCodes does not name.</summary>
+    private const string UnsafeNewEnumValueUsage = "55P04";
+    private readonly string _progress = journal.ProgressName;
 
     public Task ApplyAsync(MigrationFile file, StatementProgress? earlier, CancellationToken ct)
     {
@@ -60,6 +64,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             settingsCount++;
         }
         foreach (var statement in statements) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
+        foreach (var reset in SessionReset.Commands()) batch.BatchCommands.Add(reset);
         batch.BatchCommands.Add(Journal.Insert(journal, file));
 
         var watcher = LockWatcher.Start(runLock.Control, conn.ProcessID);
@@ -75,7 +80,13 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             // Npgsql marks each batch command it saw complete; the first one still Unknown is the one that failed.
             var failed = e.BatchCommand ?? batch.BatchCommands.Cast<NpgsqlBatchCommand>().FirstOrDefault(c => c.StatementType == StatementType.Unknown);
             var index = failed is null ? -1 : batch.BatchCommands.IndexOf(failed) - settingsCount;
-            var failure = SqlFailure(file, index >= 0 && index < statements.Count ? statements[index] : null, e, ct, await watcher.StopAsync());
+            var blockedOn = await watcher.StopAsync();
+            if (index >= statements.Count && BookkeepingFailure.From(e, ct, file.Id) is { } recording)
+                throw new MigrationException(recording.Failure with
+                {
+                    Message = $"every statement of {file.Id} ran, but resetting the session and recording it in {journal.Name} failed: {e.SqlState} {Redactor.Redact(e.MessageText)}{RolledBack}",
+                }, e);
+            var failure = SqlFailure(file, index >= 0 && index < statements.Count ? statements[index] : null, e, ct, blockedOn);
             throw new MigrationException(failure.Reason == ReasonCodes.SqlApplyFailed || failure.Reason == ReasonCodes.LockTimeout
                 ? failure : failure with { Message = failure.Message + RolledBack }, e);
         }
@@ -98,85 +109,169 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
     private async Task ApplyStatementsAsync(MigrationFile file, StatementProgress? earlier, CancellationToken ct)
     {
         var statements = file.Script.Statements;
+        var units = CommitUnits.Split(statements);
         var from = earlier is null ? 0 : await ResumePointAsync(file, earlier, ct);
+        var first = from == statements.Count ? units.Count : units.ToList().FindIndex(u => u.Start == from);
+        if (first < 0)
+            throw Incomplete(file, from,
+                $"{file.Id} recorded progress up to statement {from}, which is inside a transaction the file opens itself; the file no longer matches what ran",
+                $"Restore the file as it was, or undo what its first {from} statements did and delete its progress row (DELETE FROM {_progress} WHERE id = '{file.Id}') to start the file over.");
         await ProgressTable.EnsureAsync(runLock.Control, _progress, ct);
         var hashes = StatementProgress.Hashes(statements.Take(from)).ToList();
-        try
+        var inChain = false;
+        foreach (var unit in units.Skip(first))
         {
-            for (int i = from; i < statements.Count; i++)
+            for (int attempt = 0; ; attempt++)
             {
-                var clock = Stopwatch.StartNew();
-                for (int attempt = 0; ; attempt++)
+                await ProgressTable.BeginStatementAsync(runLock.Control, _progress, file.Id, statements.Count, hashes, conn.ProcessID, ct);
+                var (failure, at) = await RunUnitAsync(file, unit, hashes, reopen: unit.Opener is not null && !inChain, ct);
+                if (failure is null) break;
+                inChain = false;
+                var leftovers = await ProgressTable.LeftoversAsync(runLock.Control, _progress, file.Id);
+                if (failure.Reason == ReasonCodes.LockTimeout && attempt < settings.LockRetries && leftovers.Count == 0
+                    && (unit.InTransaction || StatementRules.RetryableAfterLockTimeout(statements[at])))
                 {
-                    await ProgressTable.BeginStatementAsync(runLock.Control, _progress, file.Id, statements.Count, hashes, conn.ProcessID, ct);
-                    var failure = await RunStatementAsync(file, statements[i], ct);
-                    if (failure is null) break;
-                    var leftovers = await ProgressTable.LeftoversAsync(runLock.Control, _progress, file.Id);
-                    if (failure.Reason == ReasonCodes.LockTimeout && attempt < settings.LockRetries && leftovers.Count == 0
-                        && StatementRules.RetryableAfterLockTimeout(statements[i]))
-                    {
-                        await BackOffAsync(file.Id, attempt, $"statement {i + 1}: {failure.Message}", ct);
-                        continue;
-                    }
-                    await ProgressTable.FailStatementAsync(runLock.Control, _progress, file.Id, failure.Message);
-                    throw StoppedPartway(file, i, failure, leftovers);
+                    await BackOffAsync(file.Id, attempt, $"statement {at + 1}: {failure.Message}", ct);
+                    continue;
                 }
-                hashes.Add(StatementProgress.Hash(statements[i]));
-                await ProgressTable.EndStatementAsync(runLock.Control, _progress, file.Id, hashes, ct);
-                listener.OnEvent(new StatementApplied(file.Id, i + 1, statements.Count, statements[i].Line, clock.Elapsed));
+                await ProgressTable.FailStatementAsync(runLock.Control, _progress, file.Id, failure.Message);
+                throw StoppedPartway(file, unit, at, failure, leftovers);
             }
-        }
-        finally
-        {
-            if (conn.FullState == System.Data.ConnectionState.Open)
-            {
-                await using var reset = new NpgsqlCommand("RESET lock_timeout; RESET statement_timeout", conn);
-                await reset.ExecuteNonQueryAsync(CancellationToken.None);
-            }
+            hashes.AddRange(StatementProgress.Hashes(statements.Take(unit.End).Skip(unit.Start)));
+            await ProgressTable.EndStatementAsync(runLock.Control, _progress, file.Id, hashes, ct);
+            inChain = CommitUnits.Effect(statements[unit.End - 1]) == TransactionEffect.EndsAndChains;
         }
 
         try
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
-            await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { Journal.Insert(journal, file), ProgressTable.Delete(_progress, file.Id) } };
+            await using var batch = new NpgsqlBatch(conn, tx);
+            foreach (var reset in SessionReset.Commands()) batch.BatchCommands.Add(reset);
+            batch.BatchCommands.Add(Journal.Insert(journal, file));
+            batch.BatchCommands.Add(ProgressTable.Delete(_progress, file.Id));
             await batch.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (BookkeepingFailure.From(e, ct, file.Id) is { } recording)
         {
-            throw new MigrationException(ConnectionLost(file, null,
-                $"every statement of {file.Id} ran, but recording it failed: {e.Message}; the next run records it without running anything again"), e);
+            throw new MigrationException(recording.Failure with
+            {
+                Message = $"every statement of {file.Id} ran, but recording it in {journal.Name} failed: {recording.Failure.Message}; the next run records it without running anything again",
+            }, e);
         }
     }
 
-    /// <summary>Runs one statement alone in autocommit; returns why it failed, or null.</summary>
-    private async Task<Failure?> RunStatementAsync(MigrationFile file, SqlStatement statement, CancellationToken ct)
+    /// <summary>
+    /// Runs one commit unit, each statement its own command (never a batch: CREATE INDEX CONCURRENTLY and friends
+    /// "cannot be executed within a pipeline"). Returns why it failed and at which statement, or a null failure.
+    /// A unit inside the file's own transaction that fails is rolled back, as psql's session would be when it ends.
+    /// </summary>
+    private async Task<(Failure? Failure, int At)> RunUnitAsync(MigrationFile file, CommitUnit unit, IReadOnlyList<string> doneHashes, bool reopen, CancellationToken ct)
     {
+        var statements = file.Script.Statements;
+        var at = unit.Start;
         var watcher = LockWatcher.Start(runLock.Control, conn.ProcessID);
         try
         {
-            await using (var set = new NpgsqlCommand(string.Join("; ", SessionSettings(file, StatementRules.IsConcurrentDdl(statement)).Select(s => "SET " + s)), conn))
+            var concurrent = !unit.InTransaction && StatementRules.IsConcurrentDdl(statements[unit.Start]);
+            await using (var set = new NpgsqlCommand(string.Join("; ", SessionSettings(file, concurrent).Select(s => "SET " + s)), conn))
                 await set.ExecuteNonQueryAsync(ct);
-            // Its own command, never a batch: CREATE INDEX CONCURRENTLY and friends "cannot be executed within a pipeline".
-            await using var cmd = new NpgsqlCommand(statement.Text, conn);
-            await cmd.ExecuteNonQueryAsync(ct);
-            return null;
+            // Resumed or retried inside a chain: open the transaction the way the chain's BEGIN did.
+            if (reopen) await ExecuteAsync(statements[unit.Opener!.Value].Text, ct);
+            for (; at < unit.End; at++)
+            {
+                var clock = Stopwatch.StartNew();
+                var last = at == unit.End - 1;
+                if (last && unit.InTransaction && CommitsAtEnd(file, unit)
+                    && await RecordInsideAsync(file, doneHashes.Concat(StatementProgress.Hashes(statements.Take(unit.End).Skip(unit.Start))).ToList(), ct) is { } unrecorded)
+                {
+                    await watcher.StopAsync();
+                    await RollBackAsync(unit);
+                    return (unrecorded, at);
+                }
+                await ExecuteAsync(statements[at].Text, ct);
+                listener.OnEvent(new StatementApplied(file.Id, at + 1, statements.Count, statements[at].Line, clock.Elapsed, Committed: !unit.InTransaction || last));
+            }
+            return (null, at);
         }
         catch (PostgresException e)
         {
-            return SqlFailure(file, statement, e, ct, await watcher.StopAsync());
+            var blockedOn = await watcher.StopAsync();
+            await RollBackAsync(unit);
+            return (SqlFailure(file, statements[Math.Min(at, unit.End - 1)], e, ct, blockedOn), Math.Min(at, unit.End - 1));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while {file.Id}:{statement.Line} ran", File = file.Id, Line = statement.Line };
+            await RollBackAsync(unit);
+            var statement = statements[Math.Min(at, unit.End - 1)];
+            return (new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while {file.Id}:{statement.Line} ran", File = file.Id, Line = statement.Line }, Math.Min(at, unit.End - 1));
         }
         catch (NpgsqlException e)
         {
-            return ConnectionLost(file, statement.Line, $"{file.Id}:{statement.Line}: connection lost: {e.Message}");
+            var statement = statements[Math.Min(at, unit.End - 1)];
+            return (ConnectionLost(file, statement.Line, $"{file.Id}:{statement.Line}: connection lost: {e.Message}"), Math.Min(at, unit.End - 1));
         }
         finally
         {
             await watcher.DisposeAsync();
+        }
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Whether the unit's last statement commits (not a ROLLBACK), in a transaction that may write.</summary>
+    private static bool CommitsAtEnd(MigrationFile file, CommitUnit unit)
+    {
+        var statements = file.Script.Statements;
+        var end = statements[unit.End - 1];
+        var opener = statements[unit.Opener ?? unit.Start];
+        return (end.StartsWith("COMMIT") || end.StartsWith("END")) && !(opener.Contains("READ") && opener.Contains("ONLY"));
+    }
+
+    /// <summary>
+    /// Advances the progress row inside the file's own transaction, just before its COMMIT: the transaction and
+    /// the progress it stands for then become permanent together, or not at all. As the login role, whatever role
+    /// the file set (SET LOCAL, so the file's own settings hold again after the COMMIT).
+    /// </summary>
+    private async Task<Failure?> RecordInsideAsync(MigrationFile file, IReadOnlyList<string> hashes, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(conn)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SET LOCAL SESSION AUTHORIZATION DEFAULT"),
+                new NpgsqlBatchCommand("SET LOCAL ROLE NONE"),
+                new NpgsqlBatchCommand($"UPDATE {_progress} SET done = $2, done_hashes = $3, updated_at = pg_catalog.now() WHERE id = $1")
+                {
+                    Parameters = { new NpgsqlParameter { Value = file.Id }, new NpgsqlParameter { Value = hashes.Count }, new NpgsqlParameter { Value = hashes.ToArray() } },
+                },
+            },
+        };
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+            return null;
+        }
+        catch (PostgresException e) when (BookkeepingFailure.From(e, ct, file.Id) is { } failure)
+        {
+            return failure.Failure with { Message = $"recording the progress of {file.Id} inside its own transaction failed: {e.SqlState} {Redactor.Redact(e.MessageText)}" };
+        }
+    }
+
+    /// <summary>Ends the file's own transaction after a failure in it (the server already aborted it).</summary>
+    private async Task RollBackAsync(CommitUnit unit)
+    {
+        if (!unit.InTransaction || conn.FullState != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await ExecuteAsync("ROLLBACK", CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
         }
     }
 
@@ -222,16 +317,25 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         return new MigrationException(new Failure { Reason = ReasonCodes.IncompleteMigration, Message = message, File = file.Id, Line = line, NextStep = nextStep });
     }
 
-    private static MigrationException StoppedPartway(MigrationFile file, int index, Failure failure, IReadOnlyList<string> leftovers)
+    private static MigrationException StoppedPartway(MigrationFile file, CommitUnit unit, int index, Failure failure, IReadOnlyList<string> leftovers)
     {
-        var ran = StatementProgress.Ran(index, file.Script.Statements.Count) + (index == 0 ? "" : index == 1 ? " and stays applied" : " and stay applied");
+        var statements = file.Script.Statements;
+        var resume = unit.Start;
+        var ran = StatementProgress.Ran(resume, statements.Count) + (resume == 0 ? "" : resume == 1 ? " and stays applied" : " and stay applied");
         var left = leftovers.Count > 0 ? $" and left INVALID index {string.Join(", ", leftovers)}" : "";
-        var fix = failure.Reason == ReasonCodes.SqlApplyFailed ? $"Fix what made statement {index + 1} fail (it may be edited; the statements before it must stay unchanged), then rerun" : "Rerun";
+        var opened = statements[unit.Opener ?? unit.Start].Line;
+        var what = unit.InTransaction
+            ? $"statement {index + 1} (line {statements[index].Line}) failed in the file's own transaction (opened at line {opened}), which was rolled back with statements {resume + 1}-{index + 1}"
+            : $"statement {index + 1} (line {statements[index].Line}) did not complete{left}";
+        var fix = failure.Reason == ReasonCodes.SqlApplyFailed
+            ? $"Fix what made statement {index + 1} fail (it may be edited{(resume > 0 ? $"; statements 1-{resume} must stay unchanged" : "")}), then rerun"
+            : "Rerun";
         return new MigrationException(failure with
         {
-            Message = $"{failure.Message}. {file.Id} runs without a transaction: {ran}; statement {index + 1} (line {file.Script.Statements[index].Line}) did not complete{left}",
+            Message = $"{failure.Message}. {file.Id} runs without a transaction: {ran}; {what}",
             NextStep = (leftovers.Count > 0 ? DropAdvice(leftovers) + " " : "")
-                       + $"{fix}: the runner resumes {file.Id} at statement {index + 1}. `status` shows it as Incomplete meanwhile.",
+                       + $"{fix}: the runner resumes {file.Id} at statement {resume + 1}. `status` shows it as Incomplete meanwhile."
+                       + (failure.NextStep is { } specific && failure.Reason == ReasonCodes.SqlApplyFailed ? " " + specific : ""),
         });
     }
 
@@ -273,6 +377,15 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             _ => ReasonCodes.SqlApplyFailed,
         };
         int? line = statement is null ? null : e.Position > 0 ? statement.LineOfPosition(e.Position) : statement.Line;
+        var nextStep = e.SqlState switch
+        {
+            UnsafeNewEnumValueUsage when file.Script.Statements.FirstOrDefault(StatementRules.AddsEnumValue) is { } added =>
+                $"{file.Id}:{added.Line} adds the enum label in this file's transaction, and PostgreSQL lets no statement use a new label before the transaction that added it commits. "
+                + $"Split the file: keep the ALTER TYPE ... ADD VALUE (line {added.Line}) in this one and move the statements that use the new label to the next file.",
+            PostgresErrorCodes.ActiveSqlTransaction =>
+                $"This server refuses the statement inside a transaction block. Move it to a migration file of its own that starts with '{MigrationDirectives.Prefix}no-transaction'.",
+            _ => null,
+        };
         var where = line is null ? file.Id : $"{file.Id}:{line}";
         var waited = reason == ReasonCodes.LockTimeout ? $" (waiting for {blockedOn ?? "a lock that was released before it could be observed"})" : "";
         return new Failure
@@ -287,6 +400,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             Where = Redactor.RedactOptional(e.Where),
             Position = e.Position > 0 ? e.Position : null,
             Statement = statement is null ? null : Redactor.Redact(statement.Text.Length > 400 ? statement.Text[..400] + " ..." : statement.Text),
+            NextStep = nextStep,
         };
     }
 }

@@ -32,18 +32,14 @@ internal sealed record StatementProgress(
 }
 
 /// <summary>
-/// The schemamigrate_progress table beside the journal (the journal is adopted as it is and never altered). It
-/// only has rows while a no-transaction migration is unfinished: the row is deleted in the transaction that
-/// inserts the migration's journal row. Progress is written through the control connection, so it is recorded
-/// even when the migration's own connection breaks.
+/// The progress table beside the journal, in its schema (schemamigrate_progress for the default journal,
+/// &lt;journal&gt;_progress otherwise; the journal is adopted as it is and never altered). It only has rows while a
+/// no-transaction migration is unfinished: the row is deleted in the transaction that inserts the migration's
+/// journal row. Progress is written through the control connection, so it is recorded even when the migration's
+/// own connection breaks; at the COMMIT of a file's own transaction it is also written inside that transaction.
 /// </summary>
 internal static class ProgressTable
 {
-    public const string Table = "schemamigrate_progress";
-
-    /// <summary>The progress table's qualified name: the journal's schema.</summary>
-    public static string NameFor(string journal) => journal[..journal.LastIndexOf('.')] + "." + Table;
-
     public static async Task EnsureAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(

@@ -1,0 +1,56 @@
+using Npgsql;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Engine.Migrations;
+
+/// <summary>
+/// A failure of a statement SchemaMigrate runs for itself (journal, progress table, lock, session reset) as the
+/// operator sees it: its reason code, SQLSTATE, the statement and a next step, never UNEXPECTED_ERROR.
+/// </summary>
+internal static class BookkeepingFailure
+{
+    /// <summary>The failure for <paramref name="e"/>, or null when it is not a database failure.</summary>
+    public static MigrationException? From(Exception e, CancellationToken ct, string? file = null)
+    {
+        if (e is PostgresException pg)
+        {
+            var reason = pg.SqlState switch
+            {
+                PostgresErrorCodes.QueryCanceled when ct.IsCancellationRequested => ReasonCodes.Cancelled,
+                PostgresErrorCodes.QueryCanceled => ReasonCodes.StatementTimeout,
+                PostgresErrorCodes.LockNotAvailable => ReasonCodes.LockTimeout,
+                PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => ReasonCodes.ConnectionLost,
+                _ when pg.SqlState.StartsWith("08", StringComparison.Ordinal) => ReasonCodes.ConnectionLost,
+                _ => ReasonCodes.JournalAccessFailed,
+            };
+            var nextStep = pg.SqlState switch
+            {
+                PostgresErrorCodes.InsufficientPrivilege =>
+                    "Grant the role what the statement needs (CREATE on the journal's schema to create it; USAGE on the schema and SELECT, INSERT on the journal to use it), or set SCHEMAMIGRATE_JOURNAL_SCHEMA to a schema the role owns.",
+                PostgresErrorCodes.ReadOnlySqlTransaction =>
+                    "The server or session is read-only (a standby, or default_transaction_read_only): point DB_CONN at the writable primary.",
+                _ => null,
+            };
+            return new MigrationException(new Failure
+            {
+                Reason = reason,
+                Message = Redactor.Redact($"SchemaMigrate's own bookkeeping statement failed: {pg.SqlState} {pg.MessageText}"),
+                File = file,
+                SqlState = pg.SqlState,
+                Detail = Redactor.RedactOptional(pg.Detail),
+                Hint = Redactor.RedactOptional(pg.Hint),
+                Where = Redactor.RedactOptional(pg.Where),
+                Statement = pg.BatchCommand?.CommandText is { } sql ? Redactor.Redact(sql.Length > 400 ? sql[..400] + " ..." : sql) : null,
+                NextStep = reason == ReasonCodes.JournalAccessFailed ? nextStep : null,
+            }, e);
+        }
+        if (e is NpgsqlException or IOException or TimeoutException)
+            return new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.ConnectionLost,
+                Message = Redactor.Redact($"the database connection broke: {e.Message}"),
+                File = file,
+            }, e);
+        return null;
+    }
+}
