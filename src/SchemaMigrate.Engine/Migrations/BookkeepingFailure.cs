@@ -10,7 +10,8 @@ namespace SchemaMigrate.Engine.Migrations;
 internal static class BookkeepingFailure
 {
     /// <summary>The failure for <paramref name="e"/>, or null when it is not a database failure.</summary>
-    public static MigrationException? From(Exception e, CancellationToken ct, string? file = null)
+    /// <param name="statement">The statement that failed, when the exception does not carry it (a command rather than a batch).</param>
+    public static MigrationException? From(Exception e, CancellationToken ct, string? file = null, string? statement = null)
     {
         if (e is PostgresException pg)
         {
@@ -40,7 +41,7 @@ internal static class BookkeepingFailure
                 Detail = Redactor.RedactOptional(pg.Detail),
                 Hint = Redactor.RedactOptional(pg.Hint),
                 Where = Redactor.RedactOptional(pg.Where),
-                Statement = pg.BatchCommand?.CommandText is { } sql ? Redactor.Redact(sql.Length > 400 ? sql[..400] + " ..." : sql) : null,
+                Statement = (pg.BatchCommand?.CommandText ?? statement) is { } sql ? Redactor.Redact(sql.Length > 400 ? sql[..400] + " ..." : sql) : null,
                 NextStep = reason == ReasonCodes.JournalAccessFailed ? nextStep : null,
             }, e);
         }
@@ -52,5 +53,18 @@ internal static class BookkeepingFailure
                 File = file,
             }, e);
         return null;
+    }
+
+    /// <summary>Runs one bookkeeping command; a failure names its statement.</summary>
+    public static async Task<T> RunAsync<T>(NpgsqlCommand command, Func<NpgsqlCommand, Task<T>> run, CancellationToken ct)
+    {
+        try
+        {
+            return await run(command);
+        }
+        catch (PostgresException e) when (From(e, ct, statement: command.CommandText) is { } failure)
+        {
+            throw failure;
+        }
     }
 }

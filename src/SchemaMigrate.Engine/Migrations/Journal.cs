@@ -19,7 +19,7 @@ internal static class Journal
         var schema = journal.Configured && !journal.SchemaExists ? $"CREATE SCHEMA IF NOT EXISTS {journal.QuotedSchema}; " : "";
         await using var create = new NpgsqlCommand(
             schema + $"CREATE TABLE IF NOT EXISTS {journal.Name} (id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", conn);
-        await create.ExecuteNonQueryAsync(ct);
+        await BookkeepingFailure.RunAsync(create, c => c.ExecuteNonQueryAsync(ct), ct);
         return journal with { Exists = true, SchemaExists = true };
     }
 
@@ -27,7 +27,7 @@ internal static class Journal
     {
         if (!journal.Exists) return [];
         await using var cmd = new NpgsqlCommand($"SELECT id, checksum, applied_at::timestamptz FROM {journal.Name} ORDER BY id COLLATE \"C\"", conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await using var reader = await BookkeepingFailure.RunAsync(cmd, c => c.ExecuteReaderAsync(ct), ct);
         var rows = new List<JournalEntry>();
         while (await reader.ReadAsync(ct))
             rows.Add(new JournalEntry(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));

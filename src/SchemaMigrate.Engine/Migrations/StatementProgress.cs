@@ -55,7 +55,7 @@ internal static class ProgressTable
                  started_at timestamptz NOT NULL DEFAULT now(),
                  updated_at timestamptz NOT NULL DEFAULT now())
              """, conn);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await BookkeepingFailure.RunAsync(cmd, c => c.ExecuteNonQueryAsync(ct), ct);
     }
 
     /// <summary>Every unfinished migration's progress; empty when the table does not exist (nothing is created).</summary>
@@ -67,7 +67,7 @@ internal static class ProgressTable
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return new Dictionary<string, StatementProgress>();
         }
         await using var cmd = new NpgsqlCommand($"SELECT id, statements, done, done_hashes, running_pid, error, updated_at FROM {table}", conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await using var reader = await BookkeepingFailure.RunAsync(cmd, c => c.ExecuteReaderAsync(ct), ct);
         var rows = new Dictionary<string, StatementProgress>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))
             rows[reader.GetString(0)] = new StatementProgress(
