@@ -134,6 +134,14 @@ Describe 'Invoke-SchemaMigration' {
         Invoke-SchemaMigration $folder -ConnectionString $connection -Confirm:$false -PassThru | Should -BeNullOrEmpty
     }
 
+    It 'keeps the journal where -JournalSchema and -JournalTable say, and the status reads it there' {
+        Invoke-SchemaMigration $folder -ConnectionString $connection -JournalSchema ops -JournalTable journal -Confirm:$false
+        Test-Table -Database $database -Table 'ops.journal' | Should -BeTrue
+        Test-Table -Database $database -Table 'schema_migrations' | Should -BeFalse
+        (Get-SchemaMigrationStatus $folder -ConnectionString $connection -JournalSchema ops -JournalTable journal).State |
+            Should -Be @('Applied', 'Applied', 'Applied')
+    }
+
     It 'takes -To from piped status objects' {
         Get-SchemaMigrationStatus $folder -ConnectionString $connection -State Pending |
             Select-Object -First 2 |
