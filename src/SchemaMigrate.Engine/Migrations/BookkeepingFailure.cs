@@ -15,15 +15,7 @@ internal static class BookkeepingFailure
     {
         if (e is PostgresException pg)
         {
-            var reason = pg.SqlState switch
-            {
-                PostgresErrorCodes.QueryCanceled when ct.IsCancellationRequested => ReasonCodes.Cancelled,
-                PostgresErrorCodes.QueryCanceled => ReasonCodes.StatementTimeout,
-                PostgresErrorCodes.LockNotAvailable => ReasonCodes.LockTimeout,
-                PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => ReasonCodes.ConnectionLost,
-                _ when pg.SqlState.StartsWith("08", StringComparison.Ordinal) => ReasonCodes.ConnectionLost,
-                _ => ReasonCodes.JournalAccessFailed,
-            };
+            var reason = SqlFailures.ReasonFor(pg, ct, ReasonCodes.JournalAccessFailed);
             var nextStep = pg.SqlState switch
             {
                 PostgresErrorCodes.InsufficientPrivilege =>
