@@ -18,7 +18,7 @@ internal static class StatementRules
     {
         foreach (var statement in file.Script.Statements)
         {
-            var problem = MetaCommand(statement) ?? CopyThroughClient(statement) ?? TransactionControl(statement, file.Directives.NoTransaction)
+            var problem = MetaCommand(statement) ?? CopyThroughClient(statement) ?? TransactionControl(statement, file)
                           ?? (file.Directives.NoTransaction ? null : RefusedInTransaction(statement));
             if (problem is var (line, message, fix)) return Invalid(file, statement, line, message, fix);
         }
@@ -102,17 +102,23 @@ internal static class StatementRules
         return (s.Line, $"{name} cannot run inside a transaction block, and this file runs in one (PostgreSQL would fail it with 25001)", fix);
     }
 
-    private static (int, string, string)? TransactionControl(SqlStatement s, bool noTransaction)
+    private static (int, string, string)? TransactionControl(SqlStatement s, MigrationFile file)
     {
         var effect = CommitUnits.Effect(s);
         if (effect == TransactionEffect.None) return null;
         if (effect == TransactionEffect.TwoPhase)
             return (s.Line, $"'{s.OneLine()}' is two-phase commit, which leaves a prepared transaction holding its locks until someone commits it by hand",
                     "Remove it: a migration's transaction ends with COMMIT; nothing was applied.");
-        if (noTransaction) return null;
+        if (file.Directives.NoTransaction) return null;
+        var statements = file.Script.Statements;
+        var wrapped = statements.Count > 1 && CommitUnits.Effect(statements[0]) == TransactionEffect.Opens && CommitUnits.Effect(statements[^1]) == TransactionEffect.Ends
+                      && statements.Skip(1).SkipLast(1).All(st => CommitUnits.Effect(st) == TransactionEffect.None);
+        var fix = wrapped
+            ? $"The file wraps itself in a transaction of its own (line {statements[0].Line} to line {statements[^1].Line}), as files written for golang-migrate do. "
+              + $"Make '{NoTransaction}' its first line: it then runs as psql runs it, still atomic in its own transaction (add the line before the file is recorded in any journal, so no checksum changes under a recorded row); nothing was applied."
+            : $"Remove the transaction control: the file is already atomic. To manage transactions yourself (BEGIN ... COMMIT, COMMIT AND CHAIN), start the file with '{NoTransaction}': it then runs as psql runs it; nothing was applied.";
         return (s.Line, $"'{s.OneLine()}' is transaction control, but SchemaMigrate already runs this file in one transaction together with its journal row; "
-                        + "a COMMIT inside it would make part of the file permanent without the row",
-                $"Remove the transaction control: the file is already atomic. To manage transactions yourself (BEGIN ... COMMIT, COMMIT AND CHAIN), start the file with '{NoTransaction}': it then runs as psql runs it; nothing was applied.");
+                        + "a COMMIT inside it would make part of the file permanent without the row", fix);
     }
 
     private static (int, string, string)? CopyThroughClient(SqlStatement s)

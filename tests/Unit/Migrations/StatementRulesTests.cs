@@ -75,7 +75,6 @@ public class StatementRulesTests
     }
 
     [Theory]
-    [InlineData("BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;", 1, "'BEGIN' is transaction control")]
     [InlineData("CREATE TABLE t (a int);\nSTART TRANSACTION ISOLATION LEVEL SERIALIZABLE;", 2, "'START TRANSACTION ISOLATION LEVEL SERIALIZABLE' is transaction control")]
     [InlineData("CREATE TABLE t (a int);\nCOMMIT;", 2, "'COMMIT' is transaction control")]
     [InlineData("CREATE TABLE t (a int);\nCOMMIT AND CHAIN;\nCREATE TABLE u (a int);", 2, "'COMMIT AND CHAIN' is transaction control")]
@@ -88,6 +87,15 @@ public class StatementRulesTests
         Assert.Equal(line, failure.Line);
         Assert.Contains(message, failure.Message);
         Assert.Contains("start the file with '-- schemamigrate:no-transaction'", failure.Action);
+    }
+
+
+    [Fact]
+    public void A_file_wrapped_in_its_own_transaction_is_told_how_to_run_as_written()
+    {
+        var failure = StatementRules.Check(File("BEGIN;\nCREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nEND;\n"));
+        Assert.Equal(1, failure!.Line);
+        Assert.StartsWith("The file wraps itself in a transaction of its own (line 1 to line 4), as files written for golang-migrate do. Make '-- schemamigrate:no-transaction' its first line", failure.Action);
     }
 
     [Theory]
