@@ -238,7 +238,7 @@ internal sealed class StatementApplier(MigrationSettings settings, MigrationLock
             ? $"statement {index + 1} (line {statements[index].Line}) failed in the file's own transaction (opened at line {opened}), which was rolled back with statements {resume + 1}-{index + 1}"
             : $"statement {index + 1} (line {statements[index].Line}) did not complete{left}";
         var fix = failure.Reason == ReasonCodes.SqlApplyFailed
-            ? $"Fix what made statement {index + 1} fail (it may be edited{(resume > 0 ? $"; statements 1-{resume} must stay unchanged" : "")}), then rerun"
+            ? $"Fix what made statement {index + 1} fail (it may be edited{resume switch { 0 => "", 1 => "; statement 1 must stay unchanged", _ => $"; statements 1-{resume} must stay unchanged" }}), then rerun"
             : "Rerun";
         return new MigrationException(failure with
         {
