@@ -37,7 +37,7 @@ internal static class BookkeepingFailure
                 NextStep = reason == ReasonCodes.JournalAccessFailed ? nextStep : null,
             }, e);
         }
-        if (e is NpgsqlException or IOException or TimeoutException)
+        if (e is NpgsqlException)
             return new MigrationException(new Failure
             {
                 Reason = ReasonCodes.ConnectionLost,
