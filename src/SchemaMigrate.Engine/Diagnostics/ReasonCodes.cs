@@ -38,8 +38,8 @@ public static class ReasonCodes
         "A table with the journal's name exists where the journal belongs but lacks the id, checksum and applied_at columns (e.g. the schema_migrations(version, dirty) of golang-migrate).",
         "Keep SchemaMigrate's journal beside that table under another name: set SCHEMAMIGRATE_JOURNAL_TABLE (--journal-table, -JournalTable), e.g. schemamigrate_journal; SchemaMigrate never alters an existing table.");
     public static readonly ReasonCode JournalAmbiguous = new("JOURNAL_AMBIGUOUS", 9, "InvalidData",
-        "No journal schema is set and more than one schema holds a journal (a table with the journal's name and its id, checksum and applied_at columns), so which one records this database's migrations is not certain.",
-        "Set SCHEMAMIGRATE_JOURNAL_SCHEMA (--journal-schema, -JournalSchema) to the schema of the journal in use; the message lists each one with its row count and newest entry.");
+        "Which journal records this database's migrations is not certain: no journal schema is set and more than one schema holds a journal (a table with the journal's name and its id, checksum and applied_at columns), or the schema set holds none while another schema does.",
+        "Set SCHEMAMIGRATE_JOURNAL_SCHEMA (--journal-schema, -JournalSchema) to the schema of the journal in use, or move that journal to the schema set; the message lists each journal with its row count and newest entry.");
     public static readonly ReasonCode SqlApplyFailed = new("SQL_APPLY_FAILED", 10, "InvalidOperation",
         "A migration's SQL failed; its transaction was rolled back and nothing after it ran.",
         "Fix the statement at the file and line shown. If the file was already applied elsewhere, add a new migration instead of editing it.");

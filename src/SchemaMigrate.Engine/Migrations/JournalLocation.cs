@@ -36,19 +36,26 @@ internal sealed record JournalLocation
     public static async Task<JournalLocation> ResolveAsync(NpgsqlConnection conn, MigrationSettings settings, CancellationToken ct)
     {
         var table = settings.JournalTable;
-        var candidates = await CandidatesAsync(conn, table, settings.JournalSchema, ct);
+        var all = await CandidatesAsync(conn, table, ct);
+        var everywhere = all.Where(c => Columns.All(c.Columns.Contains)).ToList();
+        var candidates = settings.JournalSchema is { } pinned ? all.Where(c => c.Schema == pinned).ToList() : all;
         var journals = candidates.Where(c => Columns.All(c.Columns.Contains)).ToList();
         if (journals.Count > 1)
-        {
-            var described = new List<string>();
-            foreach (var journal in journals) described.Add(await DescribeAsync(conn, journal.Name, ct));
             throw new MigrationException(new Failure
             {
                 Reason = ReasonCodes.JournalAmbiguous,
-                Message = $"no journal schema is set and {journals.Count} schemas hold a journal named {table}: {string.Join("; ", described)}; "
+                Message = $"no journal schema is set and {journals.Count} schemas hold a journal named {table}: {await DescribeAsync(conn, journals, ct)}; "
                           + "SchemaMigrate will not guess which one records this database's migrations",
             });
-        }
+        // A journal schema set over a journal that lives elsewhere would start an empty journal: everything would run again.
+        if (settings.JournalSchema is { } set && journals.Count == 0 && everywhere.Count > 0)
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.JournalAmbiguous,
+                Message = $"the journal schema is set to {set}, which holds no journal named {table}, but {await DescribeAsync(conn, everywhere, ct)} does; "
+                          + "an empty journal would make every migration run again",
+                NextStep = $"Move the journal there first (ALTER TABLE {everywhere[0].Name} SET SCHEMA ...), or set the journal schema to the one that holds it; nothing was applied.",
+            });
 
         var schema = settings.JournalSchema ?? journals.FirstOrDefault()?.Schema ?? DefaultSchema;
         if (journals.Count == 0 && candidates.FirstOrDefault(c => c.Schema == schema) is { } foreign)
@@ -107,37 +114,43 @@ internal sealed record JournalLocation
 
     private sealed record Candidate(string Schema, string Name, string[] Columns);
 
-    private static async Task<List<Candidate>> CandidatesAsync(NpgsqlConnection conn, string table, string? schema, CancellationToken ct)
+    /// <summary>Every ordinary or partitioned table of that name, in any schema (temporary ones aside).</summary>
+    private static async Task<List<Candidate>> CandidatesAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
             SELECT n.nspname, format('%I.%I', n.nspname, c.relname),
                    array(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_(toast_)?temp_' AND ($2::text IS NULL OR n.nspname = $2::text)
+            WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_(toast_)?temp_'
             ORDER BY n.nspname COLLATE "C"
             """, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = table });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)schema ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var found = new List<Candidate>();
         while (await reader.ReadAsync(ct)) found.Add(new Candidate(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2)));
         return found;
     }
 
-    private static async Task<string> DescribeAsync(NpgsqlConnection conn, string name, CancellationToken ct)
+    /// <summary>"one.schema_migrations (3 rows, newest 003_x.sql); two.schema_migrations (...)".</summary>
+    private static async Task<string> DescribeAsync(NpgsqlConnection conn, IEnumerable<Candidate> journals, CancellationToken ct)
     {
-        try
+        var described = new List<string>();
+        foreach (var journal in journals)
         {
-            await using var cmd = new NpgsqlCommand($"SELECT count(*), max(id COLLATE \"C\") FROM {name}", conn);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            return $"{name} ({reader.GetInt64(0)} rows{(reader.IsDBNull(1) ? "" : ", newest " + reader.GetString(1))})";
+            try
+            {
+                await using var cmd = new NpgsqlCommand($"SELECT count(*), max(id COLLATE \"C\") FROM {journal.Name}", conn);
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                await reader.ReadAsync(ct);
+                described.Add($"{journal.Name} ({reader.GetInt64(0)} rows{(reader.IsDBNull(1) ? "" : ", newest " + reader.GetString(1))})");
+            }
+            catch (PostgresException e)
+            {
+                described.Add($"{journal.Name} (unreadable: {e.SqlState} {e.MessageText})");
+            }
         }
-        catch (PostgresException e)
-        {
-            return $"{name} (unreadable: {e.SqlState} {e.MessageText})";
-        }
+        return string.Join("; ", described);
     }
 
     private static string OtherTool(string[] columns) =>

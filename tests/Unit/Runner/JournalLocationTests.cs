@@ -77,6 +77,23 @@ public class JournalLocationTests
     }
 
     [Fact]
+    public async Task Setting_a_journal_schema_over_a_journal_that_lives_elsewhere_refuses_instead_of_starting_an_empty_one()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add("001_a.sql", "CREATE TABLE a (id int);").Add("002_b.sql", "CREATE TABLE b (id int);");
+        Assert.Equal(0, (await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--to", "001_a.sql")).ExitCode);
+
+        var moved = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--journal-schema", "ops", "--json");
+
+        Assert.Equal(ReasonCodes.JournalAmbiguous.ExitCode, moved.ExitCode);
+        Assert.Contains("the journal schema is set to ops, which holds no journal named schema_migrations, but public.schema_migrations (1 rows, newest 001_a.sql) does",
+            moved.Result.GetProperty("reason").GetString());
+        Assert.Contains("ALTER TABLE public.schema_migrations SET SCHEMA", moved.Result.GetProperty("nextStep").GetString());
+        Assert.False(await db.TableExistsAsync("b"));
+        Assert.False(await db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'ops')"));
+    }
+
+    [Fact]
     public async Task Another_tools_schema_migrations_is_named_as_such_and_a_journal_table_of_our_own_is_the_way_out()
     {
         await using var db = await TestDatabase.CreateAsync();
