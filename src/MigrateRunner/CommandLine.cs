@@ -6,15 +6,22 @@ namespace SchemaMigrate.Runner;
 /// <summary>MigrateRunner's arguments: a verb (default `up`, as the seed's job runs it) and options over the environment.</summary>
 internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool Json, string? DevDatabase, bool Help, bool Version)
 {
-    public static readonly string[] Verbs = ["up", "status", "plan", "verify"];
+    public static readonly string[] Verbs = ["up", "status", "plan", "verify", "lint"];
+    public static readonly string[] Formats = ["text", "json", "sarif"];
+
+    /// <summary>lint's output: text, json (the --json lines) or sarif (a SARIF 2.1.0 log on stdout).</summary>
+    public string Format { get; init; } = "text";
+    /// <summary>lint: the newest deployed migration; files up to it are never judged.</summary>
+    public string? AppliedThrough { get; init; }
 
     public const string Usage = """
-        Usage: MigrateRunner [up|status|plan|verify] [options]
+        Usage: MigrateRunner [up|status|plan|verify|lint] [options]
 
           up        apply pending migrations (the default when no verb is given)
           status    list every migration: Applied, Pending, Modified, Missing, OutOfOrder
           plan      list what `up` would apply, in order, with directives and warnings; changes nothing
           verify    apply every migration to a throwaway database, print the status, clean up
+          lint      the deploy gate and naming checks without applying anything (no database needed)
 
         Options (environment settings in brackets):
           --migrations-dir <path>     migrations folder [MIGRATIONS_DIR, default /app/ops/migrations]
@@ -29,7 +36,10 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
           --auth <password|entra>     password from the connection string, or an Entra ID token [SCHEMAMIGRATE_AUTH]
           --journal-schema <name>     the journal's schema, default: where the journal is, else public [SCHEMAMIGRATE_JOURNAL_SCHEMA]
           --journal-table <name>      the journal's table, default schema_migrations [SCHEMAMIGRATE_JOURNAL_TABLE]
+          --allow <phases>            let the deploy gate apply contract and/or backfill files: contract, backfill or contract,backfill [SCHEMAMIGRATE_ALLOW]
           --dev-database <string>     verify: create and drop a scratch database on this server instead of a throwaway cluster
+          --format <text|json|sarif>  lint: how to report findings (sarif: a SARIF 2.1.0 log on stdout)
+          --applied-through <id|none> lint: files up to this one are deployed (never judged), none: nothing is; without it and without DB_CONN each file is judged alone
           --help, --version
 
         Durations: 500ms, 5s, 2min, 1h. Journal names are taken exactly as stored (case kept, no quotes).
@@ -41,7 +51,7 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
     {
         var settings = MigrationSettings.FromEnvironment(environment);
         var json = string.Equals(environment["SCHEMAMIGRATE_OUTPUT"] as string, "json", StringComparison.OrdinalIgnoreCase);
-        string? verb = null, devDatabase = null;
+        string? verb = null, devDatabase = null, format = null, appliedThrough = null;
         bool help = false, version = false;
 
         for (int i = 0; i < args.Length; i++)
@@ -70,6 +80,12 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
                 case "--journal-schema": settings = settings with { JournalSchema = MigrationSettings.ParseName(Value(), arg) }; break;
                 case "--journal-table": settings = settings with { JournalTable = MigrationSettings.ParseJournalTable(Value(), arg) }; break;
                 case "--dev-database": devDatabase = Value(); break;
+                case "--allow": settings = settings with { AllowedPhases = AllowedPhasesParser.Parse(Value(), arg) }; break;
+                case "--format":
+                    format = Value();
+                    if (!Formats.Contains(format)) throw Invalid($"--format {format}: use one of {string.Join(", ", Formats)}");
+                    break;
+                case "--applied-through": appliedThrough = Value(); break;
                 default:
                     if (arg.StartsWith('-')) throw Invalid($"unknown option {arg}; run MigrateRunner --help for the list");
                     if (verb is not null) throw Invalid($"unexpected argument '{arg}' after the verb '{verb}'");
@@ -80,7 +96,9 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
         }
         verb ??= "up";
         if (devDatabase is not null && verb != "verify") throw Invalid("--dev-database applies to verify only");
-        return new CommandLine(verb, settings, json, devDatabase, help, version);
+        if (format is not null && verb != "lint") throw Invalid("--format applies to lint only; other verbs take --json");
+        if (appliedThrough is not null && verb != "lint") throw Invalid("--applied-through applies to lint only; up, status and plan read the journal");
+        return new CommandLine(verb, settings, json || format == "json", devDatabase, help, version) { Format = format ?? (json ? "json" : "text"), AppliedThrough = appliedThrough };
     }
 
     private static MigrationException Invalid(string message) => new(ReasonCodes.InvalidArgument, message);

@@ -2,6 +2,7 @@ using System.Globalization;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
+using SchemaMigrate.Engine.Safety;
 
 namespace SchemaMigrate.Runner;
 
@@ -13,6 +14,8 @@ internal interface IRunnerOutput : IMigrationListener
     void Plan(MigrationPlan plan);
     /// <summary>What verify left in its scratch database: for people, what matters, with the failure last.</summary>
     void Verified(StatusReport report, Failure? failure);
+    /// <summary>lint's findings and, per judged file, the class of each statement.</summary>
+    void Lint(LintReport report);
     /// <summary>Writes the outcome and returns the exit code.</summary>
     int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts);
 }
@@ -35,6 +38,13 @@ internal sealed class JsonOutput(TextWriter stdout) : IRunnerOutput
         foreach (var w in plan.Status.Migrations.SelectMany(m => m.Warnings.Select(text => (m, text))))
             OnEvent(new MigrationWarning(w.m.Id, w.m.State.ToString(), w.text));
         foreach (var file in plan.ToApply) stdout.WriteLine(RunnerJson.PlanItem(file));
+        foreach (var finding in plan.Gate.Findings) stdout.WriteLine(RunnerJson.Finding(finding));
+    }
+
+    public void Lint(LintReport report)
+    {
+        foreach (var finding in report.Findings) stdout.WriteLine(RunnerJson.Finding(finding));
+        foreach (var file in report.Statements.GroupBy(s => s.File)) stdout.WriteLine(RunnerJson.LintFile(file.Key, file));
     }
 
     public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
@@ -89,6 +99,9 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
             case StatementApplied s:
                 Out($"  statement {s.Index}/{s.Total} (line {s.Line}) of {s.Id} {(s.Committed ? "committed" : "ran in the file's own transaction")} in {Ms(s.Elapsed)}");
                 break;
+            case GateFindingReported s:
+                Out(DeployGate.LogLine(s.Finding));
+                break;
         }
     }
 
@@ -121,6 +134,17 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
         Out($"up would apply {plan.ToApply.Count} migration{(plan.ToApply.Count == 1 ? "" : "s")}, in this order:");
         foreach (var file in plan.ToApply)
             Out($"  {file.Id} ({file.Script.Statements.Count} statement{(file.Script.Statements.Count == 1 ? "" : "s")}){Directives(file.Directives.Names, file.Directives.Marker)}");
+        foreach (var finding in plan.Gate.Findings) Out(DeployGate.LogLine(finding));
+    }
+
+    public void Lint(LintReport report)
+    {
+        Out($"lint: {report.MigrationsDirectory}");
+        Out($"judged as: {report.Basis}");
+        foreach (var finding in report.Findings) Out(DeployGate.LogLine(finding));
+        foreach (var invalid in report.Invalid) Out($"invalid  {invalid.Location} {invalid.ReasonCode}: {invalid.Message}");
+        var classes = report.Statements.GroupBy(s => s.Class).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
+        Out($"{report.Files} file{(report.Files == 1 ? "" : "s")} judged, {report.Statements.Count} statements: {string.Join(", ", classes)}");
     }
 
     /// <summary>

@@ -26,6 +26,9 @@ async Task<int> Run(string[] arguments)
         verb = command.Verb;
         if (command.Help) { stdout.WriteLine(CommandLine.Usage); return 0; }
         if (command.Version) { stdout.WriteLine($"MigrateRunner {typeof(Migrator).Assembly.GetName().Version?.ToString(3)}"); return 0; }
+        if (command.Json && output is TextOutput) output = new JsonOutput(stdout);
+        // SARIF owns stdout; the result line goes to stderr so the log stays one JSON document.
+        if (command.Format == "sarif") output = new TextOutput(stderr, stderr);
 
         switch (command.Verb)
         {
@@ -42,6 +45,17 @@ async Task<int> Run(string[] arguments)
                 output.Plan(plan);
                 output.Result("plan", null, clock.Elapsed, [new("toApply", plan.ToApply.Count)]);
                 return 0;
+            }
+            case "lint":
+            {
+                var report = await Linter.RunAsync(command.Settings, command.AppliedThrough, cancel.Token);
+                if (command.Format == "sarif") stdout.Write(Sarif.Write(report));
+                else output.Lint(report);
+                return output.Result("lint", report.Failure, clock.Elapsed,
+                [
+                    new("files", report.Files), new("findings", report.Findings.Count), new("refused", report.Refused.Count),
+                    new("invalid", report.Invalid.Count),
+                ]);
             }
             case "verify":
             {

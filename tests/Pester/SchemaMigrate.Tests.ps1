@@ -219,22 +219,61 @@ Describe 'Invoke-SchemaMigration' {
 
 Describe 'Test-SchemaMigration' {
     It 'passes the sample migrations' {
-        $results = Test-SchemaMigration $script:samples
+        $results = Test-SchemaMigration $script:samples -AppliedThrough none -ErrorAction Stop
         @($results).Count | Should -Be 3
         $results | ForEach-Object { $_.Valid | Should -BeTrue }
     }
 
     It 'reports each problem as a non-terminating MIGRATION_INVALID error' {
         $folder = New-MigrationFolder -Extra @{ '004_typo.sql' = "-- schemamigrate:no-transacton`nSELECT 1;"; '005_shout.SQL' = 'SELECT 1;' }
-        $results = Test-SchemaMigration $folder -ErrorVariable problems -ErrorAction SilentlyContinue
+        $results = Test-SchemaMigration $folder -AppliedThrough none -ErrorVariable problems -ErrorAction SilentlyContinue
         @($problems).Count | Should -Be 2
         $problems | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'MIGRATION_INVALID,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand' }
         ($results | Where-Object { -not $_.Valid }).Id | Sort-Object | Should -Be @('004_typo.sql', '005_shout.SQL')
     }
 
     It 'verifies against a scratch database' {
-        $results = Test-SchemaMigration $script:samples -Verify -DevDatabase (Get-TestConnectionString -Server $script:server)
+        $results = Test-SchemaMigration $script:samples -AppliedThrough none -Verify -DevDatabase (Get-TestConnectionString -Server $script:server)
         $results | ForEach-Object { $_.Verified | Should -BeTrue }
+    }
+}
+
+Describe 'The deploy gate' {
+    BeforeEach {
+        $database = New-TestDatabase -Server $script:server
+        $connection = Get-TestConnectionString -Server $script:server -Database $database
+        $folder = New-MigrationFolder
+        Invoke-SchemaMigration $folder -ConnectionString $connection -Confirm:$false
+        Set-Content -LiteralPath (Join-Path $folder '004_drop_display_name.sql') -NoNewline -Value "-- schemamigrate:contract`nALTER TABLE users DROP COLUMN display_name;"
+    }
+
+    It 'refuses a contract file with POLICY_VIOLATION whose recommended action names the rule page, applying nothing' {
+        $failure = $null
+        try {
+            Invoke-SchemaMigration $folder -ConnectionString $connection -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop
+        }
+        catch {
+            $failure = $_
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $failure.ErrorDetails.RecommendedAction | Should -Match '^Read docs/gate/phase-not-allowed\.md'
+        $failure.TargetObject | Should -Be '004_drop_display_name.sql'
+        ($warnings -join "`n") | Should -Match 'refused  004_drop_display_name\.sql:2:19 ban-drop-column \[Contract\]'
+        Get-JournalId -Database $database | Should -Not -Contain '004_drop_display_name.sql'
+    }
+
+    It 'applies it with -Allow Contract, and Test-SchemaMigration reports the findings as objects' {
+        Invoke-SchemaMigration $folder -ConnectionString $connection -Allow Contract -Confirm:$false -WarningAction SilentlyContinue
+        Get-JournalId -Database $database | Should -Contain '004_drop_display_name.sql'
+
+        $results = Test-SchemaMigration $folder -AppliedThrough 003_add_indexes.sql -ErrorVariable problems -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        @($problems).Count | Should -Be 2
+        $problems | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand' }
+        $drop = ($results | Where-Object Id -eq '004_drop_display_name.sql').Findings | Where-Object RuleId -eq 'ban-drop-column'
+        $drop.Verdict | Should -Be 'Refused'
+        $drop.HelpUri | Should -Match '/docs/gate/ban-drop-column\.md$'
+        { Test-SchemaMigration $folder -AppliedThrough 003_add_indexes.sql -Allow Contract -ErrorAction Stop -WarningAction SilentlyContinue } | Should -Not -Throw
     }
 }
 

@@ -36,6 +36,11 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     [ValidateRange(0, 100)]
     public int? LockRetries { get; set; }
 
+    /// <summary>The phases beyond expand the deploy gate may apply: contract steps after cutover, backfill jobs; default SCHEMAMIGRATE_ALLOW.</summary>
+    [Parameter]
+    [ValidateSet("Contract", "Backfill")]
+    public string[]? Allow { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -47,7 +52,7 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
 
     protected override void EndProcessing() => Execute(() =>
     {
-        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries };
+        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow };
         return new ApplyOperation(BuildSettings(parameters), PassThru, WhatIfRequested).RunAsync;
     });
 }

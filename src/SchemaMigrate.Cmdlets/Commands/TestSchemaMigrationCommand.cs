@@ -24,6 +24,16 @@ public sealed class TestSchemaMigrationCommand : SchemaMigrateCmdlet
     [ValidateNotNullOrEmpty]
     public string? DevDatabase { get; set; }
 
+    /// <summary>The newest deployed migration: files up to it are never judged by the gate ('none': nothing is deployed yet).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AppliedThrough { get; set; }
+
+    /// <summary>Judge as a run that allows these phases beyond expand would.</summary>
+    [Parameter]
+    [ValidateSet("Contract", "Backfill")]
+    public string[]? Allow { get; set; }
+
     /// <summary>With -Verify: the journal's schema in the scratch database; default SCHEMAMIGRATE_JOURNAL_SCHEMA.</summary>
     [Parameter(ParameterSetName = VerifySet)]
     [ValidateNotNullOrEmpty]
@@ -35,5 +45,5 @@ public sealed class TestSchemaMigrationCommand : SchemaMigrateCmdlet
     public string? JournalTable { get; set; }
 
     protected override void ProcessRecord() =>
-        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, JournalSchema = JournalSchema, JournalTable = JournalTable }), Verify, DevDatabase).RunAsync);
+        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, Allow = Allow, JournalSchema = JournalSchema, JournalTable = JournalTable }), Verify, DevDatabase, AppliedThrough).RunAsync);
 }

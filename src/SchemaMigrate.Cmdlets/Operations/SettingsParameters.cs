@@ -22,6 +22,8 @@ internal sealed record SettingsParameters
     public int? LockRetries { get; init; }
     public string? JournalSchema { get; init; }
     public string? JournalTable { get; init; }
+    /// <summary>-Allow Contract,Backfill: the phases beyond expand the deploy gate lets this run apply.</summary>
+    public string[]? Allow { get; init; }
 
     /// <param name="environment">The process environment (tests pass their own).</param>
     /// <param name="resolvePath">Turns a relative folder into a full path against PowerShell's current location, which is not the process's.</param>
@@ -43,6 +45,7 @@ internal sealed record SettingsParameters
             LockRetries = LockRetries ?? settings.LockRetries,
             JournalSchema = JournalSchema is null ? settings.JournalSchema : MigrationSettings.ParseName(JournalSchema, "-JournalSchema"),
             JournalTable = JournalTable is null ? settings.JournalTable : MigrationSettings.ParseJournalTable(JournalTable, "-JournalTable"),
+            AllowedPhases = Allow is null ? settings.AllowedPhases : AllowedPhasesParser.Parse(string.Join(',', Allow), "-Allow"),
         };
         return settings;
     }

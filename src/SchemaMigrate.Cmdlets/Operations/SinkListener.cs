@@ -1,6 +1,7 @@
 using SchemaMigrate.Cmdlets.Hosting;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Migrations;
+using SchemaMigrate.Engine.Safety;
 
 namespace SchemaMigrate.Cmdlets.Operations;
 
@@ -57,6 +58,12 @@ internal sealed class SinkListener(IOperationSink sink, bool passThru, bool conf
                 break;
             case StatementApplied s:
                 sink.WriteVerbose($"statement {s.Index}/{s.Total} (line {s.Line}) of {s.Id} committed in {(long)s.Elapsed.TotalMilliseconds}ms");
+                break;
+            case GateFindingReported s when s.Finding.Verdict is Verdict.Note or Verdict.Allowed:
+                sink.WriteVerbose(DeployGate.Describe(s.Finding));
+                break;
+            case GateFindingReported s:
+                sink.WriteWarning(DeployGate.Describe(s.Finding));
                 break;
             default:
                 sink.WriteVerbose($"{e.Event}: {e}");

@@ -2,15 +2,16 @@ using SchemaMigrate.Cmdlets.Hosting;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
+using SchemaMigrate.Engine.Safety;
 
 namespace SchemaMigrate.Cmdlets.Operations;
 
 /// <summary>
 /// Test-SchemaMigration: checks a folder without a database (file names, encoding, directives, statement
-/// splitting) and reports every problem, not just the first; then, with <paramref name="verify"/> and no errors,
-/// applies everything to a throwaway database as `MigrateRunner verify` does.
+/// splitting, the deploy gate as `MigrateRunner lint` runs it) and reports every problem, not just the first; then,
+/// with <paramref name="verify"/> and no errors, applies everything to a throwaway database as `MigrateRunner verify` does.
 /// </summary>
-internal sealed class TestOperation(MigrationSettings settings, bool verify, string? devDatabase)
+internal sealed class TestOperation(MigrationSettings settings, bool verify, string? devDatabase, string? appliedThrough = null)
 {
     public async Task RunAsync(IOperationSink sink, CancellationToken ct)
     {
@@ -48,6 +49,17 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
         }
         if (files.Count == 0) sink.WriteWarning($"{directory} holds no *{MigrationNaming.Extension} files");
 
+        // Naming issues were reported above as MIGRATION_INVALID errors and warnings; the gate adds the rest.
+        var lint = await Linter.RunAsync(settings with { MigrationsDirectory = directory }, appliedThrough, ct);
+        sink.WriteVerbose($"deploy gate judged {lint.Files} file(s): {lint.Basis}");
+        var findings = lint.Findings.Where(f => !issues.Any(i => i.File == f.File && i.RuleId == f.RuleId)).ToList();
+        foreach (var finding in findings)
+        {
+            if (finding.Refused) sink.WriteError(DeployGate.Refusal([finding], "up would apply nothing") with { Message = DeployGate.Describe(finding) }, finding.File);
+            else if (finding.Verdict is Verdict.Warning or Verdict.Waived) sink.WriteWarning(DeployGate.Describe(finding));
+            else sink.WriteVerbose(DeployGate.Describe(finding));
+        }
+
         ApplyResult? verified = null;
         if (verify && files.All(f => f.Valid))
         {
@@ -68,6 +80,7 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
                 Directives = [.. file?.Directives.Names ?? []],
                 Checksum = file?.Checksum,
                 Path = Path.Combine(directory, name),
+                Findings = [.. findings.Where(f => f.File == name).Select(SchemaMigrationFinding.From)],
             });
         if (verified?.Failure is { } failure) throw new MigrationException(failure);
     }

@@ -12,6 +12,10 @@ public sealed class SchemaMigrationTestResult
     public string[] Directives { get; init; } = [];
     public string? Checksum { get; init; }
     public required string Path { get; init; }
+    /// <summary>What the deploy gate found in the file (refused ones are also written as POLICY_VIOLATION errors).</summary>
+    public SchemaMigrationFinding[] Findings { get; init; } = [];
+    /// <summary>True when the deploy gate would refuse nothing in this file.</summary>
+    public bool GatePassed => Findings.All(f => f.Verdict != "Refused");
 
     public override string ToString() => Id;
 }

@@ -8,7 +8,8 @@ namespace SchemaMigrate.Engine.Azure;
 
 /// <summary>
 /// The deploy diagnostics artifact of seed 000: `.artifacts/deploy/&lt;sha&gt;/migration.json` with reasonCode/reason,
-/// executionStatus and executionSummary, statusTimeline and elapsed timing fields, logs and logsSource. Every
+/// executionStatus and executionSummary, statusTimeline and elapsed timing fields, logs and logsSource, and the
+/// deploy gate's findings (refused and waived) read from the runner's lines. Every
 /// string passes through <see cref="Redactor"/>.
 /// </summary>
 public static partial class MigrationArtifact
@@ -63,6 +64,7 @@ public static partial class MigrationArtifact
                 w.WriteEndObject();
             }
             else w.WriteNull("failure");
+            Findings(w, run.Logs);
 
             w.WriteStartObject("job");
             Str(w, "subscription", run.Subscription);
@@ -127,6 +129,31 @@ public static partial class MigrationArtifact
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    /// <summary>
+    /// The deploy gate's findings as the runner printed them (refused, waived with the reason, warnings), once each
+    /// although a retried execution prints them again; from every log row, not only the newest kept ones.
+    /// </summary>
+    private static void Findings(Utf8JsonWriter w, IReadOnlyList<JobLogEntry> logs)
+    {
+        var findings = logs.OrderBy(e => e.Time).Select(e => Migrations.RunnerFinding.TryParse(e.Message)).OfType<Migrations.RunnerFinding>()
+            .DistinctBy(f => (f.File, f.Line, f.Column, f.RuleId, f.Verdict)).ToList();
+        w.WriteStartArray("findings");
+        foreach (var f in findings)
+        {
+            w.WriteStartObject();
+            Str(w, "file", f.File);
+            w.WriteNumber("line", f.Line);
+            w.WriteNumber("column", f.Column);
+            Str(w, "rule", f.RuleId);
+            Str(w, "class", f.Class);
+            Str(w, "verdict", f.Verdict);
+            Str(w, "message", f.Message);
+            Str(w, "page", f.Page);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void Str(Utf8JsonWriter w, string name, string? value)

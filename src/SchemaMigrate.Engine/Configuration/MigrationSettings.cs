@@ -46,6 +46,9 @@ public sealed record MigrationSettings
     /// <summary>The journal's table name, taken exactly as written (no case folding, no quoting).</summary>
     public string JournalTable { get; init; } = DefaultJournalTable;
 
+    /// <summary>The phases beyond expand the deploy gate lets this run apply (SCHEMAMIGRATE_ALLOW, --allow, -Allow).</summary>
+    public AllowedPhases AllowedPhases { get; init; } = AllowedPhases.None;
+
     /// <summary>Reads DB_CONN, MIGRATIONS_DIR and the SCHEMAMIGRATE_ settings.</summary>
     public static MigrationSettings FromEnvironment(IDictionary? environment = null)
     {
@@ -61,6 +64,7 @@ public sealed record MigrationSettings
         if (Get("SCHEMAMIGRATE_LOCK_TIMEOUT") is { } lt) settings = settings with { LockTimeout = ParseDuration(lt, "SCHEMAMIGRATE_LOCK_TIMEOUT") };
         if (Get("SCHEMAMIGRATE_LOCK_RETRIES") is { } retries) settings = settings with { LockRetries = ParseCount(retries, "SCHEMAMIGRATE_LOCK_RETRIES") };
         if (Get("SCHEMAMIGRATE_STATEMENT_TIMEOUT") is { } st) settings = settings with { StatementTimeout = ParseDuration(st, "SCHEMAMIGRATE_STATEMENT_TIMEOUT") };
+        if (Get("SCHEMAMIGRATE_ALLOW") is { } allow) settings = settings with { AllowedPhases = AllowedPhasesParser.Parse(allow, "SCHEMAMIGRATE_ALLOW") };
         if (Get("SCHEMAMIGRATE_STRICT") is { } strict) settings = settings with { Strict = ParseBool(strict, "SCHEMAMIGRATE_STRICT") };
         if (Get("SCHEMAMIGRATE_JOURNAL_SCHEMA") is { } schema) settings = settings with { JournalSchema = ParseName(schema, "SCHEMAMIGRATE_JOURNAL_SCHEMA") };
         if (Get("SCHEMAMIGRATE_JOURNAL_TABLE") is { } table) settings = settings with { JournalTable = ParseJournalTable(table, "SCHEMAMIGRATE_JOURNAL_TABLE") };

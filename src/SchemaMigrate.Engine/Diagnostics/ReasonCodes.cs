@@ -76,6 +76,9 @@ public static class ReasonCodes
     public static readonly ReasonCode JournalAccessFailed = new("JOURNAL_ACCESS_FAILED", 22, "PermissionDenied",
         "PostgreSQL refused a statement SchemaMigrate runs for its own bookkeeping (creating, reading or writing the journal or the progress table): permission denied, a missing schema, a read-only server.",
         "Read the SQLSTATE and statement shown: grant the role CREATE on the journal's schema (or USAGE on it and SELECT, INSERT on the journal), connect to a writable primary, or set SCHEMAMIGRATE_JOURNAL_SCHEMA to a schema the role may use.");
+    public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 24, "PermissionDenied",
+        "The deploy gate refused the pending migrations: a contract step, a backfill, a statement that rewrites or long-locks an existing table, or one it cannot classify, in a run that does not allow it (or, for lint, a naming problem); every finding is listed and nothing was applied.",
+        "Read each finding's page (docs/gate/<rule-id>.md) for the safe recipe; declare a contract or backfill file and run it with --allow contract|backfill when that phase is due, or waive a finding in the file with '-- schemamigrate:allow <rule-id> <reason>'.");
     public static readonly ReasonCode JobAlreadyRunning = new("JOB_ALREADY_RUNNING", 30, "ResourceBusy",
         "The migration job already has an execution Running or Processing.",
         "Wait for it (Get-MigrationJobExecution) or stop it (Stop-MigrationJobExecution); -Force starts anyway.");

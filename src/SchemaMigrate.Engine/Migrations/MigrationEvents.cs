@@ -78,3 +78,7 @@ public sealed record ApplyResult
     public TimeSpan Elapsed { get; init; }
     public bool Succeeded => Failure is null;
 }
+
+/// <summary>A finding of the deploy gate, before anything runs: refused, allowed, waived, a warning or a note.</summary>
+public sealed record GateFindingReported(Safety.Finding Finding)
+    : MigrationEvent("gate.finding");

@@ -5,7 +5,11 @@ using SchemaMigrate.Engine.Diagnostics;
 namespace SchemaMigrate.Engine.Migrations;
 
 /// <summary>One finding about a file name in a migrations folder. Errors mean the file will not run, or not where its number says.</summary>
-public sealed record NamingIssue(string File, bool IsError, string Message);
+public sealed record NamingIssue(string File, bool IsError, string Message)
+{
+    /// <summary>The gate rule that names this kind of problem (docs/gate/&lt;id&gt;.md).</summary>
+    public string RuleId { get; init; } = "";
+}
 
 /// <summary>
 /// The naming rules behind ordinal ordering (seed 003): a zero-padded numeric prefix, one width, lowercase
@@ -33,14 +37,14 @@ public static partial class MigrationNaming
             if (!IsMigrationFile(name))
             {
                 if (name.EndsWith(Extension, StringComparison.OrdinalIgnoreCase))
-                    issues.Add(Error(name, $"{name} will never run: only names ending in lowercase '{Extension}' are migrations; rename it to {name[..^Extension.Length]}{Extension}"));
+                    issues.Add(Error(name, "naming-never-runs", $"{name} will never run: only names ending in lowercase '{Extension}' are migrations; rename it to {name[..^Extension.Length]}{Extension}"));
                 else if (prefix is not null)
-                    issues.Add(Error(name, $"{name} looks like a migration but will never run: only *{Extension} files are migrations"));
+                    issues.Add(Error(name, "naming-never-runs", $"{name} looks like a migration but will never run: only *{Extension} files are migrations"));
                 continue;
             }
             if (prefix is null)
             {
-                issues.Add(Error(name, $"{name} has no numeric prefix (e.g. 004_{name}); it sorts by its first character, after every numbered file"));
+                issues.Add(Error(name, "naming-no-numeric-prefix", $"{name} has no numeric prefix (e.g. 004_{name}); it sorts by its first character, after every numbered file"));
                 continue;
             }
             numbered.Add((name, prefix, long.Parse(prefix, CultureInfo.InvariantCulture)));
@@ -50,7 +54,7 @@ public static partial class MigrationNaming
         foreach (var file in numbered)
         {
             if (file.Number < highest.Number)
-                issues.Add(Error(file.Name,
+                issues.Add(Error(file.Name, "naming-numeric-order",
                     $"{file.Name} runs after {highest.Name} although its number is lower: names sort character by character, so zero-pad the prefix " +
                     $"(e.g. {file.Number.ToString(CultureInfo.InvariantCulture).PadLeft(highest.Name.IndexOf('_'), '0')}{file.Name[file.Digits.Length..]}) if it is not applied anywhere yet"));
             else highest = (file.Name, file.Number);
@@ -58,13 +62,13 @@ public static partial class MigrationNaming
 
         var width = numbered.GroupBy(f => f.Digits.Length).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).FirstOrDefault()?.Key;
         foreach (var file in numbered.Where(f => f.Digits.Length != width))
-            issues.Add(Warning(file.Name, $"{file.Name} has a {file.Digits.Length}-digit prefix where the folder uses {width} digits; one width keeps the order obvious"));
+            issues.Add(Warning(file.Name, "naming-prefix-width", $"{file.Name} has a {file.Digits.Length}-digit prefix where the folder uses {width} digits; one width keeps the order obvious"));
 
         foreach (var group in numbered.GroupBy(f => f.Number).Where(g => g.Count() > 1))
         {
             var ids = group.Select(f => f.Name).ToList();
             foreach (var id in ids.Skip(1))
-                issues.Add(Warning(id, $"{string.Join(" and ", ids)} share the number {group.Key}; they run in name order. If they came from parallel branches, renumber the one not applied anywhere yet"));
+                issues.Add(Warning(id, "naming-duplicate-number", $"{string.Join(" and ", ids)} share the number {group.Key}; they run in name order. If they came from parallel branches, renumber the one not applied anywhere yet"));
         }
         return issues.OrderBy(i => i.File, StringComparer.Ordinal).ToList();
     }
@@ -110,8 +114,8 @@ public static partial class MigrationNaming
         return m.Success ? m.Groups[1].Value : null;
     }
 
-    private static NamingIssue Error(string file, string message) => new(file, true, message);
-    private static NamingIssue Warning(string file, string message) => new(file, false, message);
+    private static NamingIssue Error(string file, string rule, string message) => new(file, true, message) { RuleId = rule };
+    private static NamingIssue Warning(string file, string rule, string message) => new(file, false, message) { RuleId = rule };
 
     [GeneratedRegex(@"^([0-9]+)_")]
     private static partial Regex NumericPrefix();

@@ -15,7 +15,11 @@ public sealed record StatusReport(string MigrationsDirectory, string Database, s
 }
 
 /// <summary>What `up` would do now, in order, without changing anything (`plan`, -WhatIf).</summary>
-public sealed record MigrationPlan(StatusReport Status, IReadOnlyList<MigrationFile> ToApply);
+public sealed record MigrationPlan(StatusReport Status, IReadOnlyList<MigrationFile> ToApply)
+{
+    /// <summary>What the deploy gate found in the files to apply (it refused nothing, or the plan would have failed).</summary>
+    public Safety.GateReport Gate { get; init; } = Safety.GateReport.Empty;
+}
 
 /// <summary>
 /// The apply engine (seed 003), safe when runners race, die or meet busy tables: under a session advisory lock,
@@ -65,6 +69,9 @@ public sealed class Migrator
                 foreach (var s in status.Where(s => s.Warnings.Count > 0))
                     listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
                 CheckBeforeRunning(status, todo, files, table);
+                var gate = RunGate(files, recorded, todo);
+                foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
+                if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
                 if (todo.Count > 0) table = await Journal.EnsureAsync(conn, table, ct);
 
                 for (int i = 0; i < todo.Count; i++)
@@ -101,7 +108,7 @@ public sealed class Migrator
                 Reason = ReasonCodes.Cancelled,
                 Message = "cancelled between migrations (or while waiting for the lock); nothing was left half-done",
             };
-            if (failure.File is { } id && applied.All(a => a.Id != id) && failure.Reason != ReasonCodes.MigrationsDirNotFound)
+            if (failure.File is { } id && applied.All(a => a.Id != id) && failure.Reason != ReasonCodes.MigrationsDirNotFound && failure.Reason != ReasonCodes.PolicyViolation)
                 listener.OnEvent(new MigrationFailed(id, failure));
             return new ApplyResult { Failure = failure, Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
         }
@@ -117,7 +124,9 @@ public sealed class Migrator
         var recorded = status.Migrations.Where(m => m.AppliedChecksum is not null).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var toApply = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToArray();
         CheckBeforeRunning(status.Migrations, toApply, files, journal);
-        return new MigrationPlan(status, toApply);
+        var gate = RunGate(files, recorded, toApply);
+        if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused, "up would apply nothing"));
+        return new MigrationPlan(status, toApply) { Gate = gate };
     }
 
     /// <summary>Files and journal as they are; creates nothing.</summary>
@@ -168,6 +177,13 @@ public sealed class Migrator
                 throw new MigrationException(failure);
         }
     }
+
+    /// <summary>
+    /// The deploy gate over what this run applies, before anything runs. Applied files are never judged again; they
+    /// are read only for the tables they created.
+    /// </summary>
+    private Safety.GateReport RunGate(IReadOnlyList<MigrationFile> files, IReadOnlySet<string> recorded, IReadOnlyList<MigrationFile> toApply) =>
+        DeployGate.Judge(files.Where(f => recorded.Contains(f.Id)), toApply, Settings);
 
     /// <summary>Index of the last file to apply: the --to target, or the last file.</summary>
     private int TargetIndex(IReadOnlyList<MigrationFile> files)

@@ -83,6 +83,9 @@ public static class RunnerJson
                 w.WriteNumber("elapsedMs", (long)s.Elapsed.TotalMilliseconds);
                 w.WriteBoolean("committed", s.Committed);
                 break;
+            case GateFindingReported s:
+                FindingFields(w, s.Finding);
+                break;
             default:
                 w.WriteString("type", e.GetType().Name);
                 break;
@@ -101,6 +104,24 @@ public static class RunnerJson
         Optional(w, "marker", s.Marker);
         Strings(w, "warnings", s.Warnings);
     });
+
+    /// <summary>lint's line per judged file: the class of each statement, by line.</summary>
+    public static string LintFile(string id, IEnumerable<Safety.StatementVerdict> statements) => Line("lint.file", w =>
+    {
+        w.WriteString("id", id);
+        w.WriteStartArray("statements");
+        foreach (var s in statements)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("line", s.Line);
+            w.WriteString("class", s.Class.ToString());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    });
+
+    /// <summary>A gate finding as the "gate.finding" line (lint writes the same lines).</summary>
+    public static string Finding(Safety.Finding finding) => Event(new GateFindingReported(finding));
 
     public static string PlanItem(MigrationFile file) => Line("plan", w =>
     {
@@ -126,6 +147,22 @@ public static class RunnerJson
         }
         else FailureFields(w, failure);
     });
+
+    private static void FindingFields(Utf8JsonWriter w, Safety.Finding f)
+    {
+        w.WriteString("id", f.File);
+        w.WriteNumber("line", f.Line);
+        w.WriteNumber("column", f.Column);
+        w.WriteString("rule", f.RuleId);
+        w.WriteString("class", f.Class.ToString());
+        w.WriteString("verdict", f.Verdict.ToString());
+        w.WriteString("message", Redactor.Redact(f.Message));
+        Optional(w, "because", f.Because);
+        w.WriteString("locks", f.Rule.Locks);
+        w.WriteString("recipe", f.Rule.Recipe);
+        w.WriteString("page", f.Page);
+        w.WriteString("helpUri", f.Rule.HelpUri);
+    }
 
     private static void FailureFields(Utf8JsonWriter w, Failure f)
     {

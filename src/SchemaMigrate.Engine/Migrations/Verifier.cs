@@ -48,6 +48,8 @@ public static class Verifier
                 Username = null,
                 Password = null,
                 Auth = AuthMode.Password,
+                // A database that exists only for this run has no previous app to protect: every phase may run.
+                AllowedPhases = AllowedPhases.Contract | AllowedPhases.Backfill,
             };
             var migrator = new Migrator(run);
             var apply = await migrator.UpAsync(listener, ct);

@@ -32,7 +32,7 @@ public class DocsSessionTests(ITestOutputHelper output)
         var applied = new RecordingSink();
         await new ApplyOperation(settings with { TargetId = "002_create_api_keys_table.sql" }, passThru: true, whatIf: false).RunAsync(applied, default);
         var tested = new RecordingSink();
-        await new TestOperation(settings, verify: false, devDatabase: null).RunAsync(tested, default);
+        await new TestOperation(settings, verify: false, devDatabase: null, appliedThrough: "none").RunAsync(tested, default);
 
         var tables = new[]
         {

@@ -203,6 +203,11 @@ public class ModuleMetadataTests : IDisposable
 
         Assert.Equal(Enum.GetNames<AuthMode>(), ValidateSet("Invoke-SchemaMigration", "Auth"));
         Assert.Equal(Enum.GetNames<AzureCloud>(), ValidateSet("Start-MigrationJob", "Cloud"));
+        // -Allow names the phases beyond expand; a finding shows what the engine's does.
+        Assert.Equal(Enum.GetNames<AllowedPhases>().Except(["None"]), ValidateSet("Invoke-SchemaMigration", "Allow"));
+        Assert.Equal(Enum.GetNames<AllowedPhases>().Except(["None"]), ValidateSet("Test-SchemaMigration", "Allow"));
+        Assert.Empty(typeof(SchemaMigrate.Engine.Safety.Finding).GetProperties().Select(p => p.Name).Except(["Rule", "Refused", "Page"])
+            .Except(typeof(SchemaMigrationFinding).GetProperties().Select(p => p.Name)));
         Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Get-MigrationJobLog", "CredentialSource"));
         // An execution shows what the engine knows of it (Job and Id are the engine's own handles).
         var shown = typeof(MigrationJobExecution).GetProperties().Select(p => p.Name);

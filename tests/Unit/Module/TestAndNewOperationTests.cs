@@ -50,7 +50,8 @@ public class TestAndNewOperationTests
         using var folder = MigrationFolder.FromSamples();
         var sink = new RecordingSink();
 
-        await new TestOperation(Folder(folder), verify: true, devDatabase: await PostgresServer.AdminConnectionStringAsync()).RunAsync(sink, default);
+        // The samples are one first release: nothing is deployed yet, so 003's indexes are on new tables.
+        await new TestOperation(Folder(folder), verify: true, devDatabase: await PostgresServer.AdminConnectionStringAsync(), appliedThrough: "none").RunAsync(sink, default);
 
         Assert.Empty(sink.Errors);
         Assert.Equal(3, sink.Written<SchemaMigrationTestResult>().Count);

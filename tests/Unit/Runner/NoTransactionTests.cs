@@ -128,15 +128,15 @@ public class NoTransactionTests
         await using var db = await TestDatabase.CreateAsync();
         using var folder = new MigrationFolder()
             .Add("001_log.sql", "CREATE TABLE log (at serial, v text);")
-            .Add("002_chain.sql", "-- schemamigrate:no-transaction\nBEGIN ISOLATION LEVEL SERIALIZABLE;\nINSERT INTO log (v) VALUES ('first');\nCOMMIT AND CHAIN;\n"
+            .Add("002_chain.sql", "-- schemamigrate:no-transaction\n-- schemamigrate:allow backfilling-existing-rows copies the test's rows\nBEGIN ISOLATION LEVEL SERIALIZABLE;\nINSERT INTO log (v) VALUES ('first');\nCOMMIT AND CHAIN;\n"
                                   + "INSERT INTO log (v) VALUES (current_setting('transaction_isolation'));\nINSERT INTO log (v) SELECT v FROM source;\nCOMMIT;\n");
 
         var failed = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
 
         Assert.Equal(ReasonCodes.SqlApplyFailed.ExitCode, failed.ExitCode);
-        Assert.Equal(6, failed.Result.GetProperty("line").GetInt32());
+        Assert.Equal(7, failed.Result.GetProperty("line").GetInt32());
         Assert.Contains("statements 1-3 of 6 ran and stay applied", failed.Result.GetProperty("reason").GetString()); // up to the COMMIT AND CHAIN
-        Assert.Contains("statement 5 (line 6) failed in the file's own transaction (opened at line 2), which was rolled back with statements 4-5", failed.Result.GetProperty("reason").GetString());
+        Assert.Contains("statement 5 (line 7) failed in the file's own transaction (opened at line 3), which was rolled back with statements 4-5", failed.Result.GetProperty("reason").GetString());
         Assert.Contains("resumes 002_chain.sql at statement 4", failed.Result.GetProperty("nextStep").GetString());
         Assert.Equal(["first"], (await db.RowsAsync("SELECT v FROM log ORDER BY at")).Select(r => (string)r[0]!));
 

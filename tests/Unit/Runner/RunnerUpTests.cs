@@ -165,6 +165,8 @@ public class RunnerUpTests
     {
         await using var db = await TestDatabase.CreateAsync();
         using var folder = MigrationFolder.FromSamples();
+        // 003 indexes tables that 001 created long ago: the deploy gate needs the waiver that the tables are small.
+        File.WriteAllText(folder.FilePath("003_add_indexes.sql"), "-- schemamigrate:allow require-concurrent-index-creation the test's tables are empty\n" + File.ReadAllText(folder.FilePath("003_add_indexes.sql")));
         // 001 was applied long ago by hand and recorded the way the seed's runner records it.
         var first = SchemaMigrate.Engine.Migrations.MigrationFile.Load(folder.FilePath("001_core_domain_tables.sql"));
         await db.ExecuteAsync(File.ReadAllText(first.Path));

@@ -28,19 +28,20 @@ public class SessionResetTests
         }
     }
 
-    /// <summary>What each probing file saw of its session, as a row of public.probe.</summary>
+    /// <summary>What each probing file saw of its session, as a row of public.probe (a backfill to the gate once probe exists).</summary>
     private const string Probe =
-        "INSERT INTO public.probe SELECT '{0}', current_setting('search_path'), current_user::text, session_user::text, current_setting('TimeZone'),\n"
+        "-- schemamigrate:allow backfilling-existing-rows records what the session looks like\n"
+        + "INSERT INTO public.probe SELECT '{0}', current_setting('search_path'), current_user::text, session_user::text, current_setting('TimeZone'),\n"
         + "  coalesce(current_setting('myapp.flag', true), ''), to_regclass('pg_temp.scratch') IS NOT NULL, EXISTS (SELECT 1 FROM pg_catalog.pg_listening_channels());\n";
 
     private static MigrationFolder LeakyFolder() => new MigrationFolder()
         .Add("001_setup.sql", "CREATE SCHEMA app;\nCREATE TABLE public.probe (file text, search_path text, who text, login text, tz text, flag text, temp_table boolean, listening boolean);\n")
         .Add("002_leaks.sql", "SET search_path = app, public;\nSET TIME ZONE 'Asia/Tokyo';\nSET myapp.flag = 'leaked';\nCREATE TEMP TABLE scratch (x int);\nLISTEN somewhere;\nSET ROLE pg_database_owner;\n")
-        .Add("003_table.sql", "CREATE TABLE t (a int, at timestamptz DEFAULT '2020-01-01 00:00');\n" + string.Format(Probe, "003"))
+        .Add("003_table.sql", string.Format(Probe, "003") + "CREATE TABLE t (a int, at timestamptz DEFAULT '2020-01-01 00:00');\n")
         .Add("004_role_default.sql", "ALTER ROLE CURRENT_USER SET search_path = app, public;\n")
-        .Add("005_after.sql", "CREATE TABLE u (a int);\n" + string.Format(Probe, "005"))
+        .Add("005_after.sql", string.Format(Probe, "005") + "CREATE TABLE u (a int);\n")
         .Add("006_index.sql", "-- schemamigrate:no-transaction\nSET search_path = public;\nSET TIME ZONE 'America/Lima';\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n")
-        .Add("007_last.sql", "CREATE TABLE v (at timestamptz DEFAULT '2020-01-01 00:00');\n" + string.Format(Probe, "007"));
+        .Add("007_last.sql", string.Format(Probe, "007") + "CREATE TABLE v (at timestamptz DEFAULT '2020-01-01 00:00');\n");
 
     [Fact]
     public async Task One_run_and_one_run_per_file_give_the_same_pg_dump_and_each_file_sees_a_new_sessions_state()

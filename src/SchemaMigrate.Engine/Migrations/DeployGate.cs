@@ -1,0 +1,66 @@
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Safety;
+
+namespace SchemaMigrate.Engine.Migrations;
+
+/// <summary>
+/// Runs the Safety gate over migration files: maps each file (its script, declared phase, waivers, whether it is
+/// applied) into the gate's input and turns a refusal into POLICY_VIOLATION naming every refused finding.
+/// </summary>
+public static class DeployGate
+{
+    /// <summary>Judges <paramref name="pending"/> after reading <paramref name="applied"/> for what they created; both in run order.</summary>
+    public static GateReport Judge(IEnumerable<MigrationFile> applied, IEnumerable<MigrationFile> pending, MigrationSettings settings, bool eachFileAlone = false)
+    {
+        var files = applied.Select(f => ToGateFile(f, true)).Concat(pending.Select(f => ToGateFile(f, false)))
+            .OrderBy(f => f.Id, StringComparer.Ordinal).ToArray();
+        return Gate.Judge(files, Options(settings) with { EachFileAlone = eachFileAlone });
+    }
+
+    public static GateOptions Options(MigrationSettings settings) => new()
+    {
+        Allowed = settings.AllowedPhases,
+        LockTimeout = settings.LockTimeout,
+        StatementTimeout = settings.StatementTimeout,
+    };
+
+    public static GateFile ToGateFile(MigrationFile file, bool applied) => new(file.Id, file.Script)
+    {
+        Phase = file.Directives.Phase,
+        Waivers = file.Directives.Waivers,
+        NoTransaction = file.Directives.NoTransaction,
+        PhaseLine = file.Directives.PhaseLine,
+        Applied = applied,
+    };
+
+    /// <summary>POLICY_VIOLATION for a report with refused findings: the first one's place and page, every one in the detail.</summary>
+    public static Failure Refusal(IReadOnlyList<Finding> refused, string whatHappened = "nothing was applied")
+    {
+        var first = refused[0];
+        var files = refused.Select(f => f.File).Distinct().Count();
+        return new Failure
+        {
+            Reason = ReasonCodes.PolicyViolation,
+            Message = $"the deploy gate refused {Plural(refused.Count, "finding")} in {Plural(files, "file")}; {whatHappened}: "
+                      + string.Join("; ", refused.Select(f => $"{f.File}:{f.Line} {f.RuleId} ({f.Class})")),
+            File = first.File,
+            Line = first.Line,
+            NextStep = $"Read {first.Page} for the safe recipe{(refused.Select(f => f.RuleId).Distinct().Count() > 1 ? " (and each finding's page)" : "")}. "
+                       + "A contract or backfill step goes in a file that declares it and runs with --allow contract|backfill when that phase is due; "
+                       + "a finding that is safe here is waived in the file with '-- schemamigrate:allow <rule-id> <reason>'.",
+        };
+    }
+
+    /// <summary>
+    /// One line per finding, for people:
+    /// <c>refused  005_drop.sql:3:1 ban-drop-column [Contract] message; because (docs/gate/ban-drop-column.md)</c>.
+    /// </summary>
+    public static string Describe(Finding f) =>
+        $"{f.Verdict.ToString().ToLowerInvariant(),-8} {f.File}:{f.Line}:{f.Column} {f.RuleId} [{f.Class}] {f.Message}{(f.Because is null ? "" : "; " + f.Because)} ({f.Page})";
+
+    /// <summary>The finding as MigrateRunner's text output and the job's log carry it (RunnerFinding reads it back).</summary>
+    public static string LogLine(Finding f) => "gate     " + Describe(f);
+
+    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+}

@@ -1,0 +1,114 @@
+using SchemaMigrate.Engine.Configuration;
+
+namespace SchemaMigrate.Engine.Safety;
+
+/// <summary>
+/// The expand/contract deploy gate (seed 000): classifies every statement of every pending file and decides, from
+/// the file's declared phase, the phases this run allows and the file's waivers, which findings refuse the run.
+/// Applied files are never judged; they are read for what they created.
+/// </summary>
+public static class Gate
+{
+    public static GateReport Judge(IReadOnlyList<GateFile> files, GateOptions options)
+    {
+        var facts = new GateFacts();
+        var findings = new List<Finding>();
+        var statements = new List<StatementVerdict>();
+        var judged = 0;
+
+        foreach (var file in files)
+        {
+            if (!file.Applied && options.EachFileAlone) facts.ForgetNew();
+            facts.StartFile();
+            var fileFindings = new List<Finding>();
+            foreach (var statement in file.Script.Statements)
+            {
+                var context = new StatementContext(file, statement, facts, options);
+                if (!file.Applied)
+                {
+                    foreach (var rule in GateRules.Statements) rule.Check(context);
+                    var found = context.Reports.Select(r => Decide(file, options, r)).ToList();
+                    fileFindings.AddRange(found);
+                    statements.Add(new StatementVerdict(file.Id, statement.Line, found.Count == 0 ? StatementClass.Expand : found.Max(f => f.Class)));
+                }
+                facts.Learn(context, file.Applied);
+            }
+            if (file.Applied) continue;
+            judged++;
+            fileFindings.AddRange(PhaseAndWaivers(file, options, fileFindings));
+            findings.AddRange(fileFindings.OrderBy(f => f.Line).ThenBy(f => f.Column));
+        }
+        return new GateReport(findings, statements, judged);
+    }
+
+    private static Finding Decide(GateFile file, GateOptions options, StatementContext.Reported report)
+    {
+        var (verdict, because) = Verdict(file, options, report.Class, report.Rule);
+        var waiver = file.Waivers.FirstOrDefault(w => w.RuleId == report.Rule.Id);
+        if (waiver is not null && verdict != Safety.Verdict.Note)
+            (verdict, because) = (Safety.Verdict.Waived, $"waived at line {waiver.Line}: {waiver.Reason}");
+        var text = file.Script.Text;
+        var lineStart = report.At.Start == 0 ? 0 : text.LastIndexOf('\n', report.At.Start - 1) + 1;
+        return new Finding
+        {
+            Rule = report.Rule, File = file.Id, Line = report.At.Line, Column = report.At.Start - lineStart + 1,
+            Class = report.Class, Verdict = verdict, Message = report.Message, Because = because,
+        };
+    }
+
+    private static (Verdict, string?) Verdict(GateFile file, GateOptions options, StatementClass @class, GateRule rule)
+    {
+        var allowed = IsAllowed(file.Phase, options.Allowed);
+        var phase = file.Phase.ToString().ToLowerInvariant();
+        switch (@class)
+        {
+            case StatementClass.Expand: return (Safety.Verdict.Note, null);
+            case StatementClass.Risky: return (Safety.Verdict.Warning, null);
+            case StatementClass.Blocked:
+                return (Safety.Verdict.Refused, $"never run as written: follow {rule.Page}, or waive it with '-- schemamigrate:allow {rule.Id} <reason>'");
+            case StatementClass.Opaque when file.Phase != MigrationPhase.Expand:
+                return allowed ? (Safety.Verdict.Allowed, $"the file declares {phase} and this run allows it") : (Safety.Verdict.Refused, NotAllowed(file.Phase));
+            case StatementClass.Opaque:
+                return (Safety.Verdict.Refused,
+                    $"the gate cannot tell what it does: declare the file's phase ('-- schemamigrate:contract' or 'backfill'), or waive it with '-- schemamigrate:allow {rule.Id} <what it does>'");
+        }
+        var needed = @class == StatementClass.Contract ? MigrationPhase.Contract : MigrationPhase.Backfill;
+        var neededName = needed.ToString().ToLowerInvariant();
+        if (file.Phase == needed)
+            return allowed ? (Safety.Verdict.Allowed, $"the file declares {phase} and this run allows it") : (Safety.Verdict.Refused, NotAllowed(file.Phase));
+        if (file.Phase != MigrationPhase.Expand)
+            return (Safety.Verdict.Refused, $"this file declares {phase}; a {neededName} step belongs in a file of its own that starts with '-- schemamigrate:{neededName}'");
+        return (Safety.Verdict.Refused, needed == MigrationPhase.Contract
+            ? "a contract step: move it to a file that starts with '-- schemamigrate:contract' and run it after full cutover with --allow contract"
+            : "a backfill: move it to a file that starts with '-- schemamigrate:backfill' and run it as its own job with --allow backfill");
+    }
+
+    private static IEnumerable<Finding> PhaseAndWaivers(GateFile file, GateOptions options, IReadOnlyList<Finding> found)
+    {
+        if (file.Phase != MigrationPhase.Expand && !IsAllowed(file.Phase, options.Allowed))
+            yield return new Finding
+            {
+                Rule = GateRules.Get<Rules.PhaseNotAllowed>(), File = file.Id, Line = file.PhaseLine, Class = file.Phase == MigrationPhase.Contract ? StatementClass.Contract : StatementClass.Backfill,
+                Verdict = Safety.Verdict.Refused, Message = $"{file.Id} declares the {file.Phase.ToString().ToLowerInvariant()} phase", Because = NotAllowed(file.Phase),
+            };
+        foreach (var waiver in file.Waivers.Where(w => found.All(f => f.RuleId != w.RuleId || f.Verdict != Safety.Verdict.Waived)))
+            yield return new Finding
+            {
+                Rule = GateRules.Get<Rules.UnusedAllow>(), File = file.Id, Line = waiver.Line, Class = StatementClass.Risky, Verdict = Safety.Verdict.Warning,
+                Message = $"'allow {waiver.RuleId}' matched no finding in {file.Id}", Because = "remove it, so it cannot silently waive a later change",
+            };
+    }
+
+    private static bool IsAllowed(MigrationPhase phase, AllowedPhases allowed) => phase switch
+    {
+        MigrationPhase.Contract => allowed.HasFlag(AllowedPhases.Contract),
+        MigrationPhase.Backfill => allowed.HasFlag(AllowedPhases.Backfill),
+        _ => true,
+    };
+
+    private static string NotAllowed(MigrationPhase phase)
+    {
+        var name = phase.ToString().ToLowerInvariant();
+        return $"this run does not allow the {name} phase: run it when {name} is due with --allow {name} (-Allow {phase}, SCHEMAMIGRATE_ALLOW={name})";
+    }
+}
