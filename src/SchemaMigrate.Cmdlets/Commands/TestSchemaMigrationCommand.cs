@@ -34,6 +34,16 @@ public sealed class TestSchemaMigrationCommand : SchemaMigrateCmdlet
     [ValidateSet("Contract", "Backfill")]
     public string[]? Allow { get; set; }
 
+    /// <summary>With -Verify: the journal's schema in the scratch database; default SCHEMAMIGRATE_JOURNAL_SCHEMA.</summary>
+    [Parameter(ParameterSetName = VerifySet)]
+    [ValidateNotNullOrEmpty]
+    public string? JournalSchema { get; set; }
+
+    /// <summary>With -Verify: the journal's table; default SCHEMAMIGRATE_JOURNAL_TABLE, else schema_migrations.</summary>
+    [Parameter(ParameterSetName = VerifySet)]
+    [ValidateNotNullOrEmpty]
+    public string? JournalTable { get; set; }
+
     protected override void ProcessRecord() =>
-        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, Allow = Allow }), Verify, DevDatabase, AppliedThrough).RunAsync);
+        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, Allow = Allow, JournalSchema = JournalSchema, JournalTable = JournalTable }), Verify, DevDatabase, AppliedThrough).RunAsync);
 }

@@ -39,7 +39,7 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
                 try
                 {
                     file = MigrationFile.Load(Path.Combine(directory, name));
-                    if (Migrator.CheckRunnable(file) is { } refused)
+                    if (Migrator.CheckRunnable(file, names, settings) is { } refused)
                     {
                         valid = false;
                         sink.WriteError(refused, name);
