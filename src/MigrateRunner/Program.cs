@@ -11,7 +11,9 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 // ACA stops a job replica with SIGTERM: roll the migration in flight back instead of dying mid-statement.
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
 
-return await Run(args);
+var exit = await Run(args);
+if (PhaseTimings.Enabled) stderr.WriteLine(PhaseTimings.Report());
+return exit;
 
 async Task<int> Run(string[] arguments)
 {
@@ -23,6 +25,7 @@ async Task<int> Run(string[] arguments)
     try
     {
         var command = CommandLine.Parse(arguments, Environment.GetEnvironmentVariables());
+        PhaseTimings.Mark("arguments");
         verb = command.Verb;
         if (command.Help) { stdout.WriteLine(CommandLine.Usage); return 0; }
         if (command.Version) { stdout.WriteLine($"MigrateRunner {typeof(Migrator).Assembly.GetName().Version?.ToString(3)}"); return 0; }

@@ -40,13 +40,16 @@ internal sealed class MigrationLock : IAsyncDisposable
     public static async Task<MigrationLock> AcquireAsync(DatabaseTarget database, MigrationSettings settings, IMigrationListener listener, CancellationToken ct)
     {
         var wait = settings.LockWait;
+        PhaseTimings.Mark("datasource");
         var control = await database.OpenAsync(ct);
+        PhaseTimings.Mark("open");
         try
         {
             // The lock is taken before the journal is created (CREATE TABLE IF NOT EXISTS races), so its name
             // comes from where the journal is or where it will be created; neither depends on the search_path.
             var journal = (await JournalLocation.ResolveAsync(control, settings, ct)).Name;
             var key = KeyFor(journal);
+            PhaseTimings.Mark("resolve");
             // Server-side keepalives: if the runner's host vanishes without closing the connection, the server
             // ends this session, and so releases the lock, within about a minute instead of the OS's two hours.
             await using (var keepalive = new NpgsqlCommand("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3", control))

@@ -133,13 +133,16 @@ public sealed class Migrator
     private async Task<(IReadOnlyList<MigrationFile> Files, StatusReport Status, JournalLocation Journal)> ReadStateAsync(CancellationToken ct)
     {
         var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
+        PhaseTimings.Mark("files");
         await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
         await using var conn = await database.OpenAsync(ct);
+        PhaseTimings.Mark("connect");
         try
         {
             var table = await JournalLocation.ResolveAsync(conn, Settings, ct);
             var journal = await Journal.ReadAsync(conn, table, ct);
             var progress = table.Exists ? await ProgressTable.ReadAsync(conn, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
+            PhaseTimings.Mark("journal");
             var status = new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table.Exists ? table.Name : null,
                 MigrationStatus.Build(files, journal, progress)) { JournalName = table.Name };
             return (files, status, table);
