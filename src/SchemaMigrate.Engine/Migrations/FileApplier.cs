@@ -8,8 +8,8 @@ namespace SchemaMigrate.Engine.Migrations;
 
 /// <summary>
 /// Applies one migration file on the run's work connection while the run holds the migration lock. A
-/// transactional file runs as one batch in one transaction with its journal row, and is rerun from scratch
-/// after a lock timeout; a no-transaction file goes to <see cref="StatementApplier"/>. Either way the session is
+/// transactional file runs as one batch, in one round trip, in one transaction with its journal row and a check
+/// that the run still holds the lock, and is rerun from scratch after a lock timeout; a no-transaction file goes to <see cref="StatementApplier"/>. Either way the session is
 /// reset (<see cref="SessionReset"/>) before the journal row is written.
 /// </summary>
 internal sealed class FileApplier(MigrationSettings settings, MigrationLock runLock, NpgsqlConnection conn, JournalLocation journal, IMigrationListener listener)
@@ -46,35 +46,48 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
     }
 
+    /// <summary>
+    /// One round trip: BEGIN, the file's SET LOCALs, its statements, the session reset, its journal row, the lock
+    /// check and COMMIT go as one batch. PostgreSQL skips everything after a failed command up to the batch's end, so
+    /// the transaction never commits past a failure, and the failed command tells which statement (and so which line)
+    /// it was.
+    /// </summary>
     private async Task RunTransactionAsync(MigrationFile file, CancellationToken ct)
     {
         var statements = file.Script.Statements;
-        var settingsCount = 0;
         await using var batch = new NpgsqlBatch(conn);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         foreach (var setting in ApplyTiming.SessionSettings(settings, file, concurrentDdl: false))
-        {
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"SET LOCAL {setting}"));
-            settingsCount++;
-        }
+        var firstStatement = batch.BatchCommands.Count;
         foreach (var statement in statements) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
         foreach (var reset in SessionReset.Commands()) batch.BatchCommands.Add(reset);
         batch.BatchCommands.Add(Journal.Insert(journal, file));
+        var lockCheck = runLock.HeldCheck();
+        batch.BatchCommands.Add(lockCheck);
+        var commit = new NpgsqlBatchCommand("COMMIT");
+        batch.BatchCommands.Add(commit);
 
         var watcher = LockWatcher.Start(runLock.Control, conn.ProcessID);
         try
         {
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            batch.Transaction = tx;
             await batch.ExecuteNonQueryAsync(ct);
-            await tx.CommitAsync(ct);
         }
         catch (PostgresException e)
         {
+            var blockedOn = await watcher.StopAsync();
+            await RollBackAsync();
             // Npgsql marks each batch command it saw complete; the first one still Unknown is the one that failed.
             var failed = e.BatchCommand ?? batch.BatchCommands.Cast<NpgsqlBatchCommand>().FirstOrDefault(c => c.StatementType == StatementType.Unknown);
-            var index = failed is null ? -1 : batch.BatchCommands.IndexOf(failed) - settingsCount;
-            var blockedOn = await watcher.StopAsync();
-            if (index >= statements.Count && BookkeepingFailure.From(e, ct, file.Id) is { } recording)
+            if (failed == lockCheck)
+                throw new MigrationException(new Failure
+                {
+                    Reason = ReasonCodes.ConnectionLost,
+                    Message = $"the migration lock is no longer held by this run, so {file.Id} was not committed{RolledBack}; nothing more was applied",
+                    File = file.Id,
+                }, e);
+            var index = failed is null || failed == commit ? -1 : batch.BatchCommands.IndexOf(failed) - firstStatement;
+            if (index >= statements.Count && BookkeepingFailure.From(e, ct, file.Id, failed?.CommandText) is { } recording)
                 throw new MigrationException(recording.Failure with
                 {
                     Message = $"every statement of {file.Id} ran, but resetting the session and recording it in {journal.Name} failed: {e.SqlState} {Redactor.Redact(e.MessageText)}{RolledBack}",
@@ -85,6 +98,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
+            await RollBackAsync();
             throw new MigrationException(new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}{RolledBack}", File = file.Id }, e);
         }
         catch (NpgsqlException e)
@@ -94,6 +108,20 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         finally
         {
             await watcher.DisposeAsync();
+        }
+    }
+
+    /// <summary>Ends the transaction a failed batch left open (aborted); a broken connection has ended it already.</summary>
+    private async Task RollBackAsync()
+    {
+        if (conn.FullState != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", conn);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
         }
     }
 

@@ -114,6 +114,20 @@ internal sealed class MigrationLock : IAsyncDisposable
         throw new MigrationException(ReasonCodes.ConnectionLost, "the migration lock is no longer held by this run; nothing more was applied");
     }
 
+    /// <summary>
+    /// A statement for the work connection's transaction, just before its COMMIT, that fails it (P0001) unless the
+    /// lock's session still holds the lock: a run that lost it commits nothing more.
+    /// </summary>
+    public NpgsqlBatchCommand HeldCheck() => new(
+        $"""
+        DO $check$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND pid = {Control.ProcessID} AND granted
+                         AND classid = {(ulong)Key >> 32}::bigint::oid AND objid = {Key & 0xFFFFFFFFL}::bigint::oid AND objsubid = 1) THEN
+            RAISE EXCEPTION 'the migration lock is no longer held by this run (its session, pid {Control.ProcessID}, lost it)';
+          END IF;
+        END $check$
+        """);
+
     /// <summary>Who holds the lock: pid, application_name, client address and since when, as far as this role may see.</summary>
     public static async Task<string> HolderAsync(NpgsqlConnection conn, long key, CancellationToken ct)
     {

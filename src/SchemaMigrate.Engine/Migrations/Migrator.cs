@@ -49,18 +49,22 @@ public sealed class Migrator
         try
         {
             var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
+            PhaseTimings.Mark("files");
             var target = TargetIndex(files);
 
             await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
             await using var runLock = await MigrationLock.AcquireAsync(database, Settings, listener, ct);
-            var conn = await database.OpenAsync(ct);
+            PhaseTimings.Mark("lock");
+            // The lock's session reads the journal: a run with nothing to apply needs no second connection.
+            NpgsqlConnection? conn = null;
             try
             {
                 var table = runLock.Journal;
-                var journal = await Journal.ReadAsync(conn, table, ct);
-                var progress = table.Exists ? await ProgressTable.ReadAsync(conn, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
+                var journal = await Journal.ReadAsync(runLock.Control, table, ct);
+                var progress = table.Exists ? await ProgressTable.ReadAsync(runLock.Control, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
                 var status = MigrationStatus.Build(files, journal, progress);
                 alreadyApplied = journal.Count;
+                PhaseTimings.Mark("journal");
 
                 var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
                 var todo = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToList();
@@ -69,10 +73,17 @@ public sealed class Migrator
                 foreach (var s in status.Where(s => s.Warnings.Count > 0))
                     listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
                 CheckBeforeRunning(status, todo, files, table);
+                PhaseTimings.Mark("checks");
                 var gate = RunGate(files, recorded, todo);
+                PhaseTimings.Mark("gate");
                 foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
                 if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
-                if (todo.Count > 0) table = await Journal.EnsureAsync(conn, table, ct);
+                if (todo.Count > 0)
+                {
+                    conn = await database.OpenAsync(ct);
+                    PhaseTimings.Mark("connect");
+                    table = await Journal.EnsureAsync(conn, table, ct);
+                }
 
                 for (int i = 0; i < todo.Count; i++)
                 {
@@ -83,22 +94,25 @@ public sealed class Migrator
                         listener.OnEvent(new MigrationSkipped(file.Id, "declined; nothing after it runs, to keep the order"));
                         break;
                     }
-                    await runLock.EnsureHeldAsync(ct);
+                    // A transactional file checks the lock inside its own transaction, in the same round trip.
+                    if (file.Directives.NoTransaction) await runLock.EnsureHeldAsync(ct);
                     var started = Stopwatch.StartNew();
-                    await new FileApplier(Settings, runLock, conn, table, listener).ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
+                    await new FileApplier(Settings, runLock, conn!, table, listener).ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
                     var done = new AppliedMigration(file.Id, file.Checksum, file.Script.Statements.Count, started.Elapsed);
                     applied.Add(done);
                     pending--;
                     listener.OnEvent(new MigrationApplied(done.Id, done.Checksum, done.Statements, done.Elapsed));
+                    PhaseTimings.Mark("apply");
                     // The next file starts as a new session would, with the role and database defaults this one changed.
                     if (i + 1 < todo.Count && file.Script.Statements.Any(SessionReset.ChangesSessionDefaults))
-                        conn = await database.ReopenAsync(conn, ct);
+                        conn = await database.ReopenAsync(conn!, ct);
                 }
             }
             finally
             {
-                await conn.DisposeAsync();
+                if (conn is not null) await conn.DisposeAsync();
             }
+            PhaseTimings.Mark("close");
             return new ApplyResult { Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
         }
         catch (Exception e) when (e is MigrationException || (e is OperationCanceledException && ct.IsCancellationRequested) || BookkeepingFailure.From(e, ct) is not null)
