@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Runner;
 
-var stdout = Console.Out;
+// Buffered, unlike Console.Out: status over 10,000 files is 10,000 lines, each one a write(2) when autoflushed.
+// Events and notes flush as they happen (a job's log shows progress live); everything is flushed before exit.
+var stdout = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput(),
+    Console.OutputEncoding.CodePage == 65001 ? new UTF8Encoding(false) : Console.OutputEncoding, 1 << 16) { AutoFlush = false });
 var stderr = Console.Error;
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -12,6 +16,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancel.Cancel(); });
 
 var exit = await Run(args);
+stdout.Flush();
 if (PhaseTimings.Enabled) stderr.WriteLine(PhaseTimings.Report());
 return exit;
 
