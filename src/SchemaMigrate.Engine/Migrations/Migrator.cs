@@ -28,15 +28,20 @@ public sealed record MigrationPlan(StatusReport Status, IReadOnlyList<MigrationF
 /// </summary>
 public sealed class Migrator
 {
-    private readonly TokenCredential? _entraCredential;
+    private readonly Func<DatabaseTarget> _database;
 
-    public Migrator(MigrationSettings settings) : this(settings, null) { }
+    // Not chained to the constructor below: binding a call to it would load Azure.Core, which only --auth entra uses.
+    public Migrator(MigrationSettings settings)
+    {
+        Settings = settings;
+        _database = () => DatabaseTarget.Create(settings);
+    }
 
     /// <summary>With <paramref name="entraCredential"/>, --auth entra takes its tokens from it instead of DefaultAzureCredential.</summary>
     internal Migrator(MigrationSettings settings, TokenCredential? entraCredential)
     {
         Settings = settings;
-        _entraCredential = entraCredential;
+        _database = () => DatabaseTarget.Create(settings, entraCredential);
     }
 
     public MigrationSettings Settings { get; }
@@ -52,7 +57,7 @@ public sealed class Migrator
             PhaseTimings.Mark("files");
             var target = TargetIndex(files);
 
-            await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
+            await using var database = _database();
             await using var runLock = await MigrationLock.AcquireAsync(database, Settings, listener, ct);
             PhaseTimings.Mark("lock");
             // The lock's session reads the journal: a run with nothing to apply needs no second connection.
@@ -148,7 +153,7 @@ public sealed class Migrator
     {
         var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
         PhaseTimings.Mark("files");
-        await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
+        await using var database = _database();
         await using var conn = await database.OpenAsync(ct);
         PhaseTimings.Mark("connect");
         try
