@@ -85,7 +85,8 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
                 Statements = file?.Script.Statements.Count,
                 Directives = [.. file?.Directives.Names ?? []],
                 Checksum = file?.Checksum,
-                Path = Path.Combine(directory, name),
+                FullName = Path.Combine(directory, name),
+                DirectoryName = directory,
                 Findings = [.. findings.Where(f => f.File == name).Select(SchemaMigrationFinding.From)],
             });
         if (verified?.Failure is { } failure) throw new MigrationException(failure);
