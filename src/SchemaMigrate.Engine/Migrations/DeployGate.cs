@@ -32,6 +32,7 @@ public static class DeployGate
         NoTransaction = file.Directives.NoTransaction,
         PhaseLine = file.Directives.PhaseLine,
         Applied = applied,
+        Checksum = file.Checksum,
     };
 
     /// <summary>POLICY_VIOLATION for a report with refused findings: the first one's place and page, every one in the detail.</summary>

@@ -37,7 +37,13 @@ public sealed class Migrator
 
     public MigrationSettings Settings { get; }
 
-    public async Task<ApplyResult> UpAsync(IMigrationListener listener, CancellationToken ct = default)
+    public Task<ApplyResult> UpAsync(IMigrationListener listener, CancellationToken ct = default) => UpAsync(listener, null, ct);
+
+    /// <param name="only">
+    /// Apply exactly these files (those not recorded yet), in order, without judging them: verify's replay of what
+    /// counts as deployed before it traces the rest.
+    /// </param>
+    internal async Task<ApplyResult> UpAsync(IMigrationListener listener, IReadOnlySet<string>? only, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var applied = new List<AppliedMigration>();
@@ -57,13 +63,13 @@ public sealed class Migrator
             alreadyApplied = journal.Count;
 
             var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
-            var todo = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToList();
+            var todo = (only is null ? files.Take(target + 1) : files.Where(f => only.Contains(f.Id))).Where(f => !recorded.Contains(f.Id)).ToList();
             pending = files.Count(f => !recorded.Contains(f.Id));
             listener.OnEvent(new RunStarted("up", Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, files.Count, journal.Count, pending));
             foreach (var s in status.Where(s => s.Warnings.Count > 0))
                 listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
             CheckBeforeRunning(status, todo);
-            var gate = RunGate(files, recorded, todo);
+            var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
             foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
             if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
 

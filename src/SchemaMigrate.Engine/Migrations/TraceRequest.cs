@@ -1,0 +1,67 @@
+using Npgsql;
+using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Database;
+using SchemaMigrate.Engine.Safety;
+using SchemaMigrate.Engine.Safety.Trace;
+
+namespace SchemaMigrate.Engine.Migrations;
+
+/// <summary>
+/// `verify --trace`: what counts as deployed (<see cref="AppliedThrough"/>, lint's option; else the journal of
+/// DB_CONN; else the journal of the --dev-database copy; else nothing), and the queries files of the rollback
+/// image (<see cref="AppQueries"/>) and the current image (<see cref="CurrentAppQueries"/>).
+/// </summary>
+public sealed record TraceRequest(string? AppliedThrough = null, string? AppQueries = null, string? CurrentAppQueries = null)
+{
+    /// <summary>
+    /// On the scratch database: replays the deployed part with the apply engine (no gate: it is deployed), then hands
+    /// every pending file to the tracer, which records each with its journal row as `up` would.
+    /// </summary>
+    internal async Task<(ApplyResult Apply, TraceReport? Trace)> RunAsync(MigrationSettings scratch, MigrationSettings user, IMigrationListener listener, CancellationToken ct)
+    {
+        var rollback = AppQueries is null ? [] : Safety.Trace.AppQueries.Load(AppQueries, "--app-queries");
+        var current = CurrentAppQueries is null ? [] : Safety.Trace.AppQueries.Load(CurrentAppQueries, "--current-app-queries");
+        var files = MigrationDirectory.Load(scratch.MigrationsDirectory);
+        var names = files.Select(f => f.Id).ToList();
+        var (deployed, _) = AppliedThrough is not null || user.ConnectionString is not null
+            ? await Linter.DeployedAsync(user, AppliedThrough, names, ct)
+            : (null, "");
+
+        var migrator = new Migrator(scratch);
+        await using var database = DatabaseTarget.Create(scratch);
+        await using (var conn = await database.OpenAsync(ct))
+        {
+            var table = await Journal.EnsureAsync(conn, ct);
+            deployed ??= (await Journal.ReadAsync(conn, table, ct)).Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
+        }
+        var replay = await migrator.UpAsync(listener, deployed, ct);
+        if (!replay.Succeeded) return (replay, null);
+
+        var recorded = (await migrator.StatusAsync(ct)).Migrations.Where(m => m.AppliedChecksum is not null).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var pending = files.Where(f => !recorded.Contains(f.Id)).ToList();
+        foreach (var file in pending)
+            if (StatementRules.Check(file) is { } invalid)
+                return (replay with { Failure = invalid, Pending = pending.Count }, null);
+
+        var gate = DeployGate.Judge(files.Where(f => recorded.Contains(f.Id)), pending, user);
+        var byId = pending.ToDictionary(f => f.Id, StringComparer.Ordinal);
+        var input = new TraceInput(pending.Select(f => DeployGate.ToGateFile(f, false)).ToArray(), gate, DeployGate.Options(user))
+        {
+            RollbackQueries = rollback,
+            CurrentQueries = current,
+            MustRunAlone = s => StatementRules.RefusedInTransactionName(s) is not null,
+            Record = async (conn, file, token) =>
+            {
+                await using var batch = new NpgsqlBatch(conn) { BatchCommands = { Journal.Insert(await Journal.EnsureAsync(conn, token), byId[file.Id]) } };
+                await batch.ExecuteNonQueryAsync(token);
+            },
+        };
+        var report = await Tracer.RunAsync(scratch.ConnectionString!, input, ct);
+        var failure = report.Failure ?? (report.Refused.Count > 0 ? DeployGate.Refusal(report.Refused, "the trace ran them on the scratch database only") : null);
+        var traced = report.Files.Select(f => new AppliedMigration(f.Id, f.Checksum, f.Statements.Count, f.Statements.Aggregate(TimeSpan.Zero, (t, s) => t + s.Elapsed))).ToList();
+        return (new ApplyResult
+        {
+            Applied = [.. replay.Applied, .. traced], AlreadyApplied = replay.AlreadyApplied, Pending = pending.Count - traced.Count, Elapsed = replay.Elapsed, Failure = failure,
+        }, report);
+    }
+}

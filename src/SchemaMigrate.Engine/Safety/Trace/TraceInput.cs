@@ -1,0 +1,20 @@
+using Npgsql;
+using SchemaMigrate.Engine.Sql;
+
+namespace SchemaMigrate.Engine.Safety.Trace;
+
+/// <summary>
+/// What `verify --trace` hands the tracer: the pending files in run order (with checksums), the gate's report on
+/// them (its findings and predictions), how the run judges, and the two app images' queries.
+/// </summary>
+internal sealed record TraceInput(IReadOnlyList<GateFile> Pending, GateReport Gate, GateOptions Options)
+{
+    public IReadOnlyList<AppQuery> RollbackQueries { get; init; } = [];
+    public IReadOnlyList<AppQuery> CurrentQueries { get; init; } = [];
+
+    /// <summary>A statement PostgreSQL refuses inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...).</summary>
+    public required Func<SqlStatement, bool> MustRunAlone { get; init; }
+
+    /// <summary>Runs on the traced session after a file's last statement, inside its transaction when it has one: the journal row.</summary>
+    public required Func<NpgsqlConnection, GateFile, CancellationToken, Task> Record { get; init; }
+}
