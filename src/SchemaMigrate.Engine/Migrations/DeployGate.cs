@@ -54,6 +54,45 @@ public static class DeployGate
     }
 
     /// <summary>
+    /// `--require-trace`: POLICY_VIOLATION unless the trace report covers every file to apply with its current checksum
+    /// and holds no refused finding on it; TRACE_REPORT_INVALID when the report cannot be read.
+    /// </summary>
+    public static Failure? RequireTrace(string report, IReadOnlyList<MigrationFile> toApply)
+    {
+        if (toApply.Count == 0) return null;
+        Safety.Trace.TraceCoverage coverage;
+        try
+        {
+            coverage = Safety.Trace.TraceJson.Read(report);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"--require-trace {report}: {e.Message}");
+        }
+        if (coverage.Files.Count == 0)
+            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"--require-trace {report}: it traces no file; is it the output of verify --trace --format json?");
+        var problems = new List<string>();
+        foreach (var file in toApply)
+        {
+            if (!coverage.Files.TryGetValue(file.Id, out var traced))
+                problems.Add($"{file.Id} is not in the trace report");
+            else if (traced != file.Checksum)
+                problems.Add($"{file.Id} changed since it was traced (report {traced[..12]}, file {file.Checksum[..12]})");
+            else
+                problems.AddRange(coverage.Refused.Where(r => r.File == file.Id).Select(r => $"{r.File}:{r.Line} {r.RuleId} is refused in the trace report"));
+        }
+        if (problems.Count == 0) return null;
+        var first = toApply.First(f => problems[0].StartsWith(f.Id, StringComparison.Ordinal));
+        return new Failure
+        {
+            Reason = ReasonCodes.PolicyViolation,
+            Message = $"--require-trace {report}: nothing was applied because {string.Join("; ", problems)}",
+            File = first.Id,
+            NextStep = "Trace exactly these files in CI (MigrateRunner verify --trace --format json > trace.jsonl, on the same commit) and deploy with that report; fix or waive what the trace refused.",
+        };
+    }
+
+    /// <summary>
     /// One line per finding, for people:
     /// <c>refused  005_drop.sql:3:1 ban-drop-column [Contract] message; because (docs/gate/ban-drop-column.md)</c>.
     /// </summary>

@@ -72,6 +72,7 @@ public sealed class Migrator
             var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
             foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
             if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
+            if (only is null && Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, todo) is { } untraced) throw new MigrationException(untraced);
 
             var applier = new FileApplier(Settings, runLock, conn, table, listener);
             for (int i = 0; i < todo.Count; i++)
@@ -118,6 +119,7 @@ public sealed class Migrator
         CheckBeforeRunning(status.Migrations, toApply);
         var gate = RunGate(files, recorded, toApply);
         if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused, "up would apply nothing"));
+        if (Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, toApply) is { } untraced) throw new MigrationException(untraced);
         return new MigrationPlan(status, toApply) { Gate = gate };
     }
 

@@ -64,8 +64,8 @@ public static class Gate
 
     /// <summary>
     /// What the gate expects of the statement on PostgreSQL: each reporting rule's own prediction, and for a statement
-    /// it judged Expand, that no table that existed before the set is rewritten (and the SHARE UPDATE EXCLUSIVE of the
-    /// CONCURRENTLY and VALIDATE forms).
+    /// it judged Expand or Risky that no rule predicts for, that no table that existed before the set is rewritten (and
+    /// the SHARE UPDATE EXCLUSIVE of the CONCURRENTLY and VALIDATE forms).
     /// </summary>
     private static IReadOnlyList<Trace.StatementPrediction> Predict(StatementContext context, StatementClass @class)
     {
@@ -73,7 +73,7 @@ public static class Gate
         var predictions = context.Reports
             .Select(r => (r.Rule as StatementRule)?.Predicts(r.Class) is { } p ? new Trace.StatementPrediction(relation, p.Lock, p.Rewrite, r.Rule.Id) : null)
             .OfType<Trace.StatementPrediction>().Distinct().ToList();
-        if (@class != StatementClass.Expand) return predictions;
+        if (@class > StatementClass.Risky || predictions.Any(p => p.Rewrite is not null)) return predictions;
         var s = context.Shape;
         var weakDdl = s.Verb == "CREATE" && s.Kind == "INDEX" && s.Concurrently || s.Actions.Count == 1 && s.Actions[0].StartsWith("VALIDATE", "CONSTRAINT");
         predictions.Add(new Trace.StatementPrediction(relation, weakDdl && !context.IsNew(s.Table) ? Trace.LockMode.ShareUpdateExclusiveLock : null, Rewrite: false, "gate"));

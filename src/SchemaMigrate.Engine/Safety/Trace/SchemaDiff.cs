@@ -32,7 +32,7 @@ internal static partial class SchemaDiff
                 var renamed = current.Name != old.Name && !(isChild && ownerNow != old.Owner && current.Name == ownerNow + old.Name[old.Owner.Length..]);
                 if (renamed)
                     yield return Change(old, SchemaChangeKind.Renamed, old.Name, current.Name, old.Kind is "index" or "constraint" ? null
-                        : $"renamed to {current.Name}: the previous image still uses {old.Name}");
+                        : "the previous image still uses the old name");
                 else if (current.Definition != old.Definition)
                     yield return Change(old, SchemaChangeKind.Changed, old.Definition, current.Definition, Breaks(old, current));
                 continue;
@@ -41,7 +41,7 @@ internal static partial class SchemaDiff
             {
                 "index" => old.Definition.StartsWith("CREATE UNIQUE", StringComparison.Ordinal) ? "a unique index the previous image's ON CONFLICT may name is gone" : null,
                 "constraint" => old.Definition[0] is 'p' or 'u' ? "a primary key or unique constraint the previous image's ON CONFLICT may name is gone" : null,
-                _ => $"dropped: the previous image still uses {old.Name}",
+                _ => "the previous image may still use it",
             };
             yield return Change(old, SchemaChangeKind.Dropped, old.Definition, null, breaksIfGone);
         }

@@ -22,7 +22,11 @@ internal sealed class TraceJudge(TraceInput input, IReadOnlySet<long> existing, 
     {
         var locks = Locks(step);
         foreach (var l in locks.Where(l => l.New)) _taken[(step.File.Id, l.Relation, l.Mode)] = step.Started;
-        var strongest = locks.Where(l => l.New).MaxBy(l => l.Mode) ?? locks.MaxBy(l => l.Mode);
+        // The strongest lock that matters to traffic: on a relation that existed before the statement (a new index or
+        // table is locked by its creator, and nobody can be waiting for it), tables before indexes.
+        var older = locks.Where(l => step.Watched is not null || step.Before.Locks.Values.Any(b => b.Name == l.Relation) || step.Before.Relations.Values.Any(r => r.Name == l.Relation)).ToList();
+        var strongest = older.Where(l => l.New).OrderByDescending(l => l.Mode).ThenBy(l => IsIndex(step, l)).FirstOrDefault()
+                        ?? older.OrderByDescending(l => l.Mode).ThenBy(l => IsIndex(step, l)).FirstOrDefault();
         var rewrites = step.After.Relations.Where(r => existing.Contains(r.Key) && step.Before.Relations.TryGetValue(r.Key, out var was) && was.FileNode != r.Value.FileNode)
             .Select(r => r.Value.Name).Order(StringComparer.Ordinal).ToArray();
         var scanned = step.After.Scans.Where(s => existing.Contains(s.Key) && s.Value.Scans > (step.Before.Scans.TryGetValue(s.Key, out var b) ? b.Scans : 0))
@@ -164,13 +168,15 @@ internal sealed class TraceJudge(TraceInput input, IReadOnlySet<long> existing, 
                 foreach (var mode in modes.Order()) locks.Add(new TracedLock(relation, mode, true));
             return locks;
         }
-        foreach (var (oid, (name, modes)) in step.After.Locks)
+        foreach (var (oid, (name, modes)) in step.After.Locks.OrderBy(l => step.After.Relations.TryGetValue(l.Key, out var r) && r.Kind == 'i').ThenBy(l => l.Value.Name, StringComparer.Ordinal))
             foreach (var mode in modes.Order())
                 locks.Add(new TracedLock(name, mode, !(step.Before.Locks.TryGetValue(oid, out var had) && had.Modes.Contains(mode))));
         foreach (var (name, mode) in step.After.ObjectLocks)
             locks.Add(new TracedLock(name, mode, !(step.Before.ObjectLocks.TryGetValue(name, out var had) && had >= mode)));
         return locks;
     }
+
+    private static bool IsIndex(Tracer.Step step, TracedLock l) => step.After.Relations.Values.Any(r => r.Name == l.Relation && r.Kind == 'i');
 
     private static string Summary(string text)
     {
