@@ -10,8 +10,8 @@ namespace SchemaMigrate.Engine.Safety.Trace;
 /// </summary>
 internal static partial class SchemaDiff
 {
-    /// <param name="lineOf">The line of the statement in <paramref name="file"/> that changed an object of this owner (a table, a function).</param>
-    public static IEnumerable<SchemaChange> Compare(SchemaSnapshot before, SchemaSnapshot after, string file, Func<string, int> lineOf)
+    /// <param name="madeBy">The file and line of the statement that changed an object of this owner (a table, a function).</param>
+    public static IEnumerable<SchemaChange> Compare(SchemaSnapshot before, SchemaSnapshot after, Func<string, (string File, int Line)> madeBy)
     {
         var afterByIdentity = after.Entries.Values.ToDictionary(e => e.Kind + " " + e.Identity, StringComparer.Ordinal);
         var beforeByIdentity = before.Entries.Values.ToDictionary(e => e.Kind + " " + e.Identity, StringComparer.Ordinal);
@@ -19,8 +19,11 @@ internal static partial class SchemaDiff
         foreach (var relation in before.Entries.Values.Where(e => e.Kind == "relation"))
             relationNow[relation.Name] = afterByIdentity.TryGetValue("relation " + relation.Identity, out var now) ? now.Name : null;
 
-        SchemaChange Change(SchemaSnapshot.Entry e, SchemaChangeKind change, string? was, string? now, string? breaks) =>
-            new(e.Kind, e.Name, change, was, now, file, lineOf(e.Owner)) { Breaks = breaks };
+        SchemaChange Change(SchemaSnapshot.Entry e, SchemaChangeKind change, string? was, string? now, string? breaks)
+        {
+            var (file, line) = madeBy(e.Owner);
+            return new(e.Kind, e.Name, change, was, now, file, line) { Breaks = breaks };
+        }
 
         foreach (var old in before.Entries.Values)
         {

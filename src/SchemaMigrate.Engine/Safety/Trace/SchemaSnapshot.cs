@@ -38,7 +38,7 @@ internal sealed class SchemaSnapshot
         SELECT 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
                coalesce(pg_get_function_result(p.oid), 'procedure'), p.oid::text, n.nspname || '.' || p.proname
           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-         WHERE n.nspname {User} AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = p.oid AND dep.deptype = 'e')
+         WHERE n.nspname {User} AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'e')
         UNION ALL
         SELECT 'enum label', n.nspname || '.' || t.typname || '.' || e.enumlabel, e.enumsortorder::text, e.oid::text, n.nspname || '.' || t.typname
           FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace

@@ -8,7 +8,7 @@ namespace SchemaMigrate.Engine.Safety.Trace;
 /// constraints and indexes, each gate prediction Confirmed or Mismatch; the schema diff's breaking changes; the app
 /// images' queries that no longer prepare. Every finding is decided as the gate decides its own (phase, waivers).
 /// </summary>
-internal sealed class TraceJudge(TraceInput input, IReadOnlySet<long> existing, IReadOnlyList<SchemaChange> changes)
+internal sealed class TraceJudge(TraceInput input, IReadOnlyList<SchemaChange> changes)
 {
     private readonly Dictionary<(string, int), StatementVerdict> _verdicts = input.Gate.Statements.ToDictionary(s => (s.File, s.Line));
     private readonly Dictionary<string, GateFile> _files = input.Pending.ToDictionary(f => f.Id, StringComparer.Ordinal);
@@ -24,13 +24,9 @@ internal sealed class TraceJudge(TraceInput input, IReadOnlySet<long> existing, 
         foreach (var l in locks.Where(l => l.New)) _taken[(step.File.Id, l.Relation, l.Mode)] = step.Started;
         // The strongest lock that matters to traffic: on a relation that existed before the statement (a new index or
         // table is locked by its creator, and nobody can be waiting for it), tables before indexes.
-        var older = locks.Where(l => step.Watched is not null || step.Before.Locks.Values.Any(b => b.Name == l.Relation) || step.Before.Relations.Values.Any(r => r.Name == l.Relation)).ToList();
-        var strongest = older.Where(l => l.New).OrderByDescending(l => l.Mode).ThenBy(l => IsIndex(step, l)).FirstOrDefault()
-                        ?? older.OrderByDescending(l => l.Mode).ThenBy(l => IsIndex(step, l)).FirstOrDefault();
-        var rewrites = step.After.Relations.Where(r => existing.Contains(r.Key) && step.Before.Relations.TryGetValue(r.Key, out var was) && was.FileNode != r.Value.FileNode)
-            .Select(r => r.Value.Name).Order(StringComparer.Ordinal).ToArray();
-        var scanned = step.After.Scans.Where(s => existing.Contains(s.Key) && s.Value.Scans > (step.Before.Scans.TryGetValue(s.Key, out var b) ? b.Scans : 0))
-            .Select(s => s.Value.Name).ToArray();
+        var older = locks.Where(l => !step.Created.Contains(l.Relation)).ToList();
+        var strongest = older.Where(l => l.New).OrderByDescending(l => l.Mode).ThenBy(l => step.IsIndex(l.Relation)).FirstOrDefault()
+                        ?? older.OrderByDescending(l => l.Mode).ThenBy(l => step.IsIndex(l.Relation)).FirstOrDefault();
         var statement = new TracedStatement
         {
             File = step.File.Id,
@@ -38,12 +34,11 @@ internal sealed class TraceJudge(TraceInput input, IReadOnlySet<long> existing, 
             Summary = Redactor.Redact(Summary(step.Statement.Text)),
             Observation = step.Watched is null ? LockObservation.Session : step.Missed ? LockObservation.Missed : LockObservation.Watched,
             Locks = locks,
-            Rewrites = rewrites,
-            Scanned = scanned,
-            NewConstraints = step.After.Constraints.Where(c => !step.Before.Constraints.ContainsKey(c.Key)).Select(c => c.Value.Name).ToArray(),
-            ValidatedConstraints = step.After.Constraints
-                .Where(c => c.Value.Validated && step.Before.Constraints.TryGetValue(c.Key, out var was) && !was.Validated).Select(c => c.Value.Name).ToArray(),
-            NewIndexes = step.After.Relations.Where(r => r.Value.Kind == 'i' && !step.Before.Relations.ContainsKey(r.Key)).Select(r => r.Value.Name).ToArray(),
+            Rewrites = step.Rewrites,
+            Scanned = step.Scanned,
+            NewConstraints = step.NewConstraints,
+            ValidatedConstraints = step.ValidatedConstraints,
+            NewIndexes = step.NewIndexes,
             StrongestLock = strongest,
             HeldFor = strongest is null ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_taken.GetValueOrDefault((step.File.Id, strongest.Relation, strongest.Mode), step.Started), step.HeldUntil),
             Elapsed = Stopwatch.GetElapsedTime(step.Started, step.Ended),
@@ -175,8 +170,6 @@ internal sealed class TraceJudge(TraceInput input, IReadOnlySet<long> existing, 
             locks.Add(new TracedLock(name, mode, !(step.Before.ObjectLocks.TryGetValue(name, out var had) && had >= mode)));
         return locks;
     }
-
-    private static bool IsIndex(Tracer.Step step, TracedLock l) => step.After.Relations.Values.Any(r => r.Name == l.Relation && r.Kind == 'i');
 
     private static string Summary(string text)
     {

@@ -17,6 +17,12 @@ internal sealed class Tracer
     private readonly NpgsqlConnection _conn;
     private readonly NpgsqlConnection _observer;
     private HashSet<long> _existing = [];
+    // What the catalogs said before the statement now traced, kept up to date from each statement's own reading.
+    private readonly Dictionary<long, CatalogState.Relation> _relations = [];
+    private readonly Dictionary<long, CatalogState.Constraint> _constraints = [];
+    private readonly Dictionary<long, long> _scans = [];
+    /// <summary>Relations created in the transaction now running: invisible to other sessions, so their locks block nobody.</summary>
+    private readonly HashSet<string> _createdInTransaction = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
 
     private Tracer(TraceInput input, NpgsqlConnection conn, NpgsqlConnection observer)
@@ -26,18 +32,31 @@ internal sealed class Tracer
         _observer = observer;
     }
 
-    /// <summary>One executed statement: the catalog state before and after it and when it started and ended.</summary>
+    /// <summary>
+    /// One executed statement: the locks its session held before and after it, when it started and ended, and what
+    /// it did to the relations and constraints that existed before it.
+    /// </summary>
     internal sealed record Step(GateFile File, SqlStatement Statement, CatalogState Before, CatalogState After, long Started, long Ended)
     {
         public long HeldUntil { get; set; }
         public Dictionary<string, HashSet<LockMode>>? Watched { get; init; }
         public bool Missed { get; init; }
+        public IReadOnlyList<string> Rewrites { get; set; } = [];
+        public IReadOnlyList<string> Scanned { get; set; } = [];
+        public IReadOnlyList<string> NewIndexes { get; set; } = [];
+        public IReadOnlyList<string> NewConstraints { get; set; } = [];
+        public IReadOnlyList<string> ValidatedConstraints { get; set; } = [];
+        /// <summary>Relations this statement created: nobody can wait for their locks.</summary>
+        public IReadOnlySet<string> Created { get; set; } = new HashSet<string>();
+        public bool IsIndex(string relation) => After.Relations.Values.Any(r => r.Name == relation && r.Kind == 'i');
     }
 
     public static async Task<TraceReport> RunAsync(string connectionString, TraceInput input, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(connectionString);
-        await using var observer = new NpgsqlConnection(connectionString);
+        // The catalog reading runs after every statement: let Npgsql prepare it once instead of planning it each time.
+        var prepared = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 8, AutoPrepareMinUsages = 2 }.ConnectionString;
+        await using var conn = new NpgsqlConnection(prepared);
+        await using var observer = new NpgsqlConnection(prepared);
         await conn.OpenAsync(ct);
         await observer.OpenAsync(ct);
         return await new Tracer(input, conn, observer).TraceAsync(ct);
@@ -45,8 +64,9 @@ internal sealed class Tracer
 
     private async Task<TraceReport> TraceAsync(CancellationToken ct)
     {
-        var start = await CatalogState.ReadAsync(_conn, ct);
+        var start = await CatalogState.ReadAsync(_conn, everything: true, ct);
         _existing = start.Relations.Keys.ToHashSet();
+        Learn(start);
         var before = await SchemaSnapshot.ReadAsync(_conn, ct);
         var rollbackBefore = await PrepareAllAsync(_input.RollbackQueries, ct);
         var currentBefore = await PrepareAllAsync(_input.CurrentQueries, ct);
@@ -55,6 +75,7 @@ internal sealed class Tracer
         var changes = new List<SchemaChange>();
         Failure? failure = null;
         var schema = before;
+        var sinceSnapshot = new List<List<Step>>();
         foreach (var file in _input.Pending)
         {
             var steps = new List<Step>();
@@ -69,12 +90,17 @@ internal sealed class Tracer
                 break;
             }
             files.Add((file, steps));
+            sinceSnapshot.Add(steps);
+            if (!CanBreak(steps) && file != _input.Pending[^1]) continue;
+            // Only a file that changed what existed before it can break a client: the others only add, and are diffed with the next.
             var after = await SchemaSnapshot.ReadAsync(_conn, ct);
-            changes.AddRange(SchemaDiff.Compare(schema, after, file.Id, owner => LineOf(steps, owner)));
+            var madeBy = MadeBy(sinceSnapshot.SelectMany(s => s).ToList());
+            changes.AddRange(SchemaDiff.Compare(schema, after, owner => madeBy(owner) ?? (file.Id, steps.FirstOrDefault()?.Statement.Line ?? 1)));
             schema = after;
+            sinceSnapshot.Clear();
         }
 
-        var judge = new TraceJudge(_input, _existing, changes);
+        var judge = new TraceJudge(_input, changes);
         var setFindings = judge.SchemaFindings().ToList();
         int checkedQueries = 0, skipped = 0;
         if (failure is null)
@@ -101,15 +127,13 @@ internal sealed class Tracer
     private async Task RunInTransactionAsync(GateFile file, List<Step> steps, CancellationToken ct)
     {
         await using var tx = await _conn.BeginTransactionAsync(ct);
-        var state = await CatalogState.ReadAsync(_conn, ct);
+        _createdInTransaction.Clear();
+        var state = new CatalogState();
         foreach (var statement in file.Script.Statements)
         {
-            var started = Stopwatch.GetTimestamp();
-            await ExecuteAsync(statement, ct);
-            var ended = Stopwatch.GetTimestamp();
-            var after = await CatalogState.ReadAsync(_conn, ct);
-            steps.Add(new Step(file, statement, state, after, started, ended));
-            state = after;
+            var step = await ExecuteAsync(file, statement, state, ct);
+            steps.Add(step);
+            state = step.After;
         }
         await _input.Record(_conn, file, ct);
         await tx.CommitAsync(ct);
@@ -125,38 +149,103 @@ internal sealed class Tracer
             if (!_input.MustRunAlone(statement))
             {
                 await using var tx = await _conn.BeginTransactionAsync(ct);
-                var state = await CatalogState.ReadAsync(_conn, ct);
-                var started = Stopwatch.GetTimestamp();
-                await ExecuteAsync(statement, ct);
-                var ended = Stopwatch.GetTimestamp();
-                var after = await CatalogState.ReadAsync(_conn, ct);
+                _createdInTransaction.Clear();
+                var step = await ExecuteAsync(file, statement, new CatalogState(), ct);
                 await tx.CommitAsync(ct);
-                steps.Add(new Step(file, statement, state, after, started, ended) { HeldUntil = Stopwatch.GetTimestamp() });
+                step.HeldUntil = Stopwatch.GetTimestamp();
+                steps.Add(step);
                 continue;
             }
-            var before = await CatalogState.ReadAsync(_conn, ct);
+            _createdInTransaction.Clear();
             var begun = Stopwatch.GetTimestamp();
-            var (seen, caught) = await new LockWatch(_observer).WatchAsync(_conn.ProcessID, () => ExecuteAsync(statement, ct), ct);
+            var (seen, caught) = await new LockWatch(_observer).WatchAsync(_conn.ProcessID, async () =>
+            {
+                await using var cmd = new NpgsqlCommand(statement.Text, _conn) { CommandTimeout = 0 };
+                await cmd.ExecuteNonQueryAsync(ct);
+            }, ct);
             var done = Stopwatch.GetTimestamp();
-            steps.Add(new Step(file, statement, before, await CatalogState.ReadAsync(_conn, ct), begun, done) { HeldUntil = done, Watched = seen, Missed = !caught });
+            // Its locks are gone by now: read every relation, not only the locked ones.
+            var after = await CatalogState.ReadAsync(_conn, everything: true, ct);
+            steps.Add(Observe(new Step(file, statement, new CatalogState(), after, begun, done) { HeldUntil = done, Watched = seen, Missed = !caught }));
         }
         await _input.Record(_conn, file, ct);
     }
 
-    private async Task ExecuteAsync(SqlStatement statement, CancellationToken ct)
+    /// <summary>Runs the statement and reads the catalog state in one round trip, inside the transaction the caller opened.</summary>
+    private async Task<Step> ExecuteAsync(GateFile file, SqlStatement statement, CatalogState before, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(statement.Text, _conn) { CommandTimeout = 0 };
-        await cmd.ExecuteNonQueryAsync(ct);
+        var started = Stopwatch.GetTimestamp();
+        await using var batch = new NpgsqlBatch(_conn) { BatchCommands = { new NpgsqlBatchCommand(statement.Text), CatalogState.Command(everything: false) }, Timeout = 0 };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var after = await CatalogState.ReadAsync(reader, ct);
+        return Observe(new Step(file, statement, before, after, started, Stopwatch.GetTimestamp()));
     }
 
-    /// <summary>The line of the last statement of the file that locked the owner (a table, a function), else the file's first statement.</summary>
-    private static int LineOf(List<Step> steps, string owner)
+    /// <summary>What the statement did to what existed before it (rewrites, scans, new and validated objects); then remembers the new state.</summary>
+    private Step Observe(Step step)
     {
-        var name = TraceJudge.Bare(owner);
-        var step = steps.LastOrDefault(s => s.After.Locks.Values.Any(l => TraceJudge.Bare(l.Name) == name && l.Modes.Max() >= LockMode.ShareUpdateExclusiveLock)
-                                            || s.After.ObjectLocks.Keys.Any(k => k.Contains(name, StringComparison.Ordinal)))
-                   ?? steps.FirstOrDefault();
-        return step?.Statement.Line ?? 1;
+        var after = step.After;
+        step.Rewrites = after.Relations.Where(r => r.Value.Kind is 'r' or 'm' or 'i' && _existing.Contains(r.Key) && _relations.TryGetValue(r.Key, out var was) && was.FileNode != r.Value.FileNode)
+            .Select(r => r.Value.Name).Order(StringComparer.Ordinal).ToArray();
+        step.Scanned = after.Scans.Where(s => _existing.Contains(s.Key) && s.Value.Scans > _scans.GetValueOrDefault(s.Key)).Select(s => s.Value.Name).ToArray();
+        step.NewIndexes = after.Relations.Where(r => r.Value.Kind == 'i' && r.Value.Valid != false && !(_relations.TryGetValue(r.Key, out var was) && was.Valid != false))
+            .Select(r => r.Value.Name).ToArray();
+        step.NewConstraints = after.Constraints.Where(c => !_constraints.ContainsKey(c.Key)).Select(c => c.Value.Name).ToArray();
+        step.ValidatedConstraints = after.Constraints.Where(c => c.Value.Validated && _constraints.TryGetValue(c.Key, out var was) && !was.Validated).Select(c => c.Value.Name).ToArray();
+        _createdInTransaction.UnionWith(after.Relations.Where(r => !_relations.ContainsKey(r.Key)).Select(r => r.Value.Name));
+        step.Created = _createdInTransaction.ToHashSet(StringComparer.Ordinal);
+        Learn(after);
+        return step;
+    }
+
+    private void Learn(CatalogState state)
+    {
+        foreach (var (oid, relation) in state.Relations) _relations[oid] = relation;
+        foreach (var (oid, constraint) in state.Constraints) _constraints[oid] = constraint;
+        foreach (var (oid, scans) in state.Scans) _scans[oid] = scans.Scans;
+    }
+
+    /// <summary>
+    /// Whether the file may have dropped, renamed or tightened something: it held a lock that DDL on an existing
+    /// relation takes (SHARE ROW EXCLUSIVE or stronger) on a relation it did not create, or an object lock (a function,
+    /// a type), or ran a statement other than CREATE whose locks were seen only from outside (DROP INDEX CONCURRENTLY).
+    /// </summary>
+    private static bool CanBreak(List<Step> steps)
+    {
+        var created = steps.SelectMany(s => s.Created).ToHashSet(StringComparer.Ordinal);
+        return steps.Any(s => s.Watched is not null && !s.Statement.StartsWith("CREATE") || s.After.ObjectLocks.Count > 0
+                              || s.After.Locks.Values.Any(l => l.Modes.Max() >= LockMode.ShareRowExclusiveLock && !created.Contains(l.Name)));
+    }
+
+    /// <summary>
+    /// For each relation or object name, the last statement that took a lock on it, else the last that held one: the
+    /// statement that changed an object of that owner (a table, a function).
+    /// </summary>
+    private static Func<string, (string File, int Line)?> MadeBy(List<Step> steps)
+    {
+        var taken = new Dictionary<string, Step>(StringComparer.Ordinal);
+        var held = new Dictionary<string, Step>(StringComparer.Ordinal);
+        foreach (var s in steps)
+        {
+            foreach (var (oid, (name, modes)) in s.After.Locks)
+            {
+                if (modes.Max() < LockMode.ShareUpdateExclusiveLock) continue;
+                held[TraceJudge.Bare(name)] = s;
+                if (!(s.Before.Locks.TryGetValue(oid, out var had) && had.Modes.Max() >= modes.Max())) taken[TraceJudge.Bare(name)] = s;
+            }
+            foreach (var name in s.Watched?.Keys ?? Enumerable.Empty<string>()) taken[TraceJudge.Bare(name)] = held[TraceJudge.Bare(name)] = s;
+            foreach (var description in s.After.ObjectLocks.Keys)
+            {
+                var name = TraceJudge.Bare(description.Split(' ', 2)[^1]);
+                held[name] = s;
+                if (!s.Before.ObjectLocks.ContainsKey(description)) taken[name] = s;
+            }
+        }
+        return owner =>
+        {
+            var name = TraceJudge.Bare(owner);
+            return (taken.GetValueOrDefault(name) ?? held.GetValueOrDefault(name)) is { } step ? (step.File.Id, step.Statement.Line) : null;
+        };
     }
 
     private async Task<IReadOnlyList<PrepareError?>> PrepareAllAsync(IReadOnlyList<AppQuery> queries, CancellationToken ct)
@@ -194,3 +283,4 @@ internal sealed class Tracer
         };
     }
 }
+
