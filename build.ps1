@@ -5,9 +5,9 @@
 .DESCRIPTION
     Build:  dotnet publish lays out out/SchemaMigrate (manifest, format views, help, the cmdlet assembly, and the
             engine with every dependency in Dependencies/), the same layout `dotnet publish src/SchemaMigrate.Cmdlets` gives.
-    Test:   the xunit suite and the PowerShell grammar check, then the Pester suite.
-    Pester: the Pester suite alone, in a fresh pwsh that imports the built module (Pester 5.7.1 is installed when
-            no Pester 5 is present).
+    Test:   the PowerShell grammar check and the xunit suite, then the Pester suite.
+    Pester: the Pester suite alone, in a fresh pwsh 7.6.9 that imports the built module. pwsh 7.6.9 (a .NET tool) and
+            Pester 5.7.1 (a NuGet package) are installed from NuGet into .tools/ when missing, pinned.
 .EXAMPLE
     ./build.ps1 -Task Build, Test
 #>
@@ -21,13 +21,36 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
+$pwshVersion = '7.6.9'
 $pesterVersion = '5.7.1'
+$tools = Join-Path $PSScriptRoot '.tools'
 
 function Invoke-Native([string] $Command, [string[]] $Arguments) {
     & $Command @Arguments
     if ($LASTEXITCODE -ne 0) {
         throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE"
     }
+}
+
+# The pinned pwsh, installed as a .NET tool into .tools/pwsh when it is not there yet.
+function Install-PinnedPwsh {
+    $folder = Join-Path $tools 'pwsh'
+    $pwsh = Join-Path $folder $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    $installed = if (Test-Path $pwsh) { & $pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()' }
+    if ($installed -ne $pwshVersion) {
+        Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+        Invoke-Native dotnet @('tool', 'install', 'PowerShell', '--version', $pwshVersion, '--tool-path', $folder)
+    }
+    return $pwsh
+}
+
+# Pester's module folder: the package's tools/, restored by tools/pester (a restore-only project) into .tools/nuget.
+function Install-PinnedPester {
+    $manifest = Join-Path $tools 'nuget' 'pester' $pesterVersion 'tools' 'Pester.psd1'
+    if (-not (Test-Path $manifest)) {
+        Invoke-Native dotnet @('restore', 'tools/pester/Pester.Download.csproj', '--packages', (Join-Path $tools 'nuget'), '--nologo', '-v', 'q')
+    }
+    return $manifest
 }
 
 if ('Build' -in $Task) {
@@ -40,19 +63,16 @@ if ('Test' -in $Task) {
     if (-not (Test-Path 'tools/ps-grammar/node_modules')) {
         Invoke-Native npm @('ci', '--prefix', 'tools/ps-grammar', '--no-audit', '--no-fund')
     }
-    Invoke-Native dotnet @('test', 'tests/Unit', '-c', $Configuration, '--no-build', '--nologo')
     Invoke-Native node @('tools/ps-grammar/check.mjs', '.')
+    Invoke-Native dotnet @('test', 'tests/Unit', '-c', $Configuration, '--no-build', '--nologo')
 }
 
 if ('Test' -in $Task -or 'Pester' -in $Task) {
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version.Major -eq 5 } | Sort-Object Version -Descending | Select-Object -First 1
-    if (-not $pester) {
-        Install-Module -Name Pester -RequiredVersion $pesterVersion -Scope CurrentUser -Force -SkipPublisherCheck
-        $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -eq [version]$pesterVersion } | Select-Object -First 1
-    }
+    $pwsh = Install-PinnedPwsh
+    $pester = Install-PinnedPester
+    $env:PATH = (Split-Path $pwsh) + [IO.Path]::PathSeparator + $env:PATH
+    $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
+    $env:POWERSHELL_UPDATECHECK = 'Off'
     # A loaded binary module cannot be unloaded: run Pester in a fresh process that imports the built module.
-    $script = "Import-Module '$($pester.Path)'; `$c = New-PesterConfiguration; `$c.Run.Path = 'tests/Pester'; " +
-        "`$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; `$c.TestResult.Enabled = `$true; " +
-        "`$c.TestResult.OutputPath = 'out/pester-results.xml'; Invoke-Pester -Configuration `$c"
-    Invoke-Native pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+    Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-File', 'tests/Pester/Run.ps1', '-PesterManifest', $pester)
 }

@@ -53,6 +53,7 @@ internal sealed class JsonOutput(TextWriter stdout) : IRunnerOutput
 
     public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
     {
+        failure = failure?.For(OptionNames.CommandLine);
         stdout.WriteLine(RunnerJson.Result(command, failure, elapsed, counts));
         return failure?.Reason.ExitCode ?? 0;
     }
@@ -201,6 +202,7 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
 
     public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
     {
+        failure = failure?.For(OptionNames.CommandLine);
         var numbers = string.Join(" ", counts.Select(c => $"{c.Key}={c.Value}"));
         if (failure is null)
         {

@@ -1,6 +1,8 @@
 # A throwaway PostgreSQL for the Pester suite: the server named by SCHEMAMIGRATE_TEST_PG (an Npgsql connection
 # string for a superuser), or a cluster started here from the machine's server binaries (SCHEMAMIGRATE_PG_BIN,
-# PGBIN on GitHub's Windows images, /usr/lib/postgresql/*/bin on Ubuntu, or PATH), removed by Stop-TestPostgres.
+# PGBIN on GitHub's Windows images, /usr/lib/postgresql/*/bin on Debian and Ubuntu, or PATH), removed by
+# Stop-TestPostgres. As root on Linux the cluster runs as the postgres user (initdb refuses root), as the engine's
+# own throwaway cluster does. The superuser password file never outlives the start, failed or not.
 
 function Find-PostgresBin {
     $candidates = @($env:SCHEMAMIGRATE_PG_BIN, $env:PGBIN)
@@ -32,46 +34,80 @@ function Get-FreePort {
     }
 }
 
+function Test-Root {
+    return $IsLinux -and (id -u) -eq '0'
+}
+
+# Runs a server binary, as the postgres user when this process is root; throws with its output on failure.
+function Invoke-PostgresTool {
+    param([string] $Bin, [string] $Tool, [string[]] $Arguments)
+    $program = Join-Path $Bin $Tool
+    $output = if (Test-Root) { & runuser -u postgres -- $program @Arguments 2>&1 } else { & $program @Arguments 2>&1 }
+    if ($LASTEXITCODE -ne 0) {
+        throw "$Tool failed (exit $LASTEXITCODE): $($output -join ' ')"
+    }
+}
+
+# The parts of an Npgsql connection string the harness needs, whatever key spelling it uses.
+function ConvertFrom-ConnectionString {
+    param([string] $ConnectionString)
+    # Set through the method: in PowerShell `$builder.ConnectionString = ...` adds a dictionary key of that name.
+    $builder = [System.Data.Common.DbConnectionStringBuilder]::new()
+    $builder.set_ConnectionString($ConnectionString)
+    function Get-Key([string[]] $Names, $Default) {
+        foreach ($name in $Names) {
+            if ($builder.ContainsKey($name)) {
+                return [string]$builder[$name]
+            }
+        }
+        return $Default
+    }
+    return @{
+        Host     = Get-Key @('Host', 'Server') 'localhost'
+        Port     = [int](Get-Key @('Port') 5432)
+        User     = Get-Key @('Username', 'User Name', 'User ID', 'UserId', 'User') 'postgres'
+        Password = Get-Key @('Password', 'PWD') ''
+    }
+}
+
 function Start-TestPostgres {
+    # -TempRoot: where the cluster's folder goes (default /tmp as root, else the temp folder).
+    param([string] $TempRoot)
     $bin = Find-PostgresBin
     if ($env:SCHEMAMIGRATE_TEST_PG) {
-        $builder = [System.Data.Common.DbConnectionStringBuilder]::new()
-        $builder.ConnectionString = $env:SCHEMAMIGRATE_TEST_PG
-        $port = 5432
-        if ($builder.ContainsKey('Port')) {
-            $port = [int]$builder['Port']
-        }
-        return [pscustomobject]@{
-            Bin      = $bin
-            Host     = [string]$builder['Host']
-            Port     = $port
-            User     = [string]$builder['Username']
-            Password = [string]$builder['Password']
-            Root     = $null
-        }
+        $parts = ConvertFrom-ConnectionString $env:SCHEMAMIGRATE_TEST_PG
+        return [pscustomobject]($parts + @{ Bin = $bin; Root = $null })
     }
 
-    $root = Join-Path ([System.IO.Path]::GetTempPath()) ('schemamigrate-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
+    $asPostgres = Test-Root
+    $temp = if ($TempRoot) { $TempRoot } elseif ($asPostgres) { '/tmp' } else { [System.IO.Path]::GetTempPath() }
+    $root = Join-Path $temp ('schemamigrate-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
     $data = Join-Path $root 'data'
     New-Item -ItemType Directory -Path $root | Out-Null
     $password = [guid]::NewGuid().ToString('N')
     $passwordFile = Join-Path $root 'pwfile'
-    Set-Content -LiteralPath $passwordFile -Value $password -NoNewline
+    $started = $false
+    try {
+        Set-Content -LiteralPath $passwordFile -Value $password -NoNewline
+        if ($asPostgres) {
+            chown -R postgres $root
+        }
+        Invoke-PostgresTool $bin 'initdb' @('-D', $data, '-U', 'postgres', "--pwfile=$passwordFile", '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync')
+        [System.IO.File]::Delete($passwordFile)
 
-    $initdbOutput = & (Join-Path $bin 'initdb') -D $data -U postgres "--pwfile=$passwordFile" '--auth=scram-sha-256' -E UTF8 '--locale=C' '--no-sync' 2>&1
-    if ($LASTEXITCODE -ne 0) {
-        throw "initdb failed: $initdbOutput"
+        $port = Get-FreePort
+        $options = "-p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200"
+        if (-not $IsWindows) {
+            $options += " -k $root"
+        }
+        Invoke-PostgresTool $bin 'pg_ctl' @('-D', $data, '-l', (Join-Path $root 'server.log'), '-w', '-t', '60', '-o', $options, 'start')
+        $started = $true
     }
-    Remove-Item -LiteralPath $passwordFile
-
-    $port = Get-FreePort
-    $options = "-p $port -c listen_addresses=127.0.0.1 -c fsync=off"
-    if (-not $IsWindows) {
-        $options += " -k $root"
-    }
-    $startOutput = & (Join-Path $bin 'pg_ctl') -D $data -l (Join-Path $root 'server.log') -w -t 60 -o $options start 2>&1
-    if ($LASTEXITCODE -ne 0) {
-        throw "pg_ctl start failed: $startOutput"
+    finally {
+        [System.IO.File]::Delete($passwordFile)
+        if (-not $started) {
+            Remove-Item -LiteralPath $root -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
     return [pscustomobject]@{
         Bin      = $bin
@@ -86,8 +122,12 @@ function Start-TestPostgres {
 function Stop-TestPostgres {
     param([Parameter(Mandatory)] $Server)
     if ($Server.Root) {
-        & (Join-Path $Server.Bin 'pg_ctl') -D (Join-Path $Server.Root 'data') -m immediate -w stop 2>&1 | Out-Null
-        Remove-Item -LiteralPath $Server.Root -Recurse -Force -ErrorAction SilentlyContinue
+        try {
+            Invoke-PostgresTool $Server.Bin 'pg_ctl' @('-D', (Join-Path $Server.Root 'data'), '-m', 'immediate', '-w', 'stop')
+        }
+        finally {
+            Remove-Item -LiteralPath $Server.Root -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 }
 
@@ -101,7 +141,12 @@ function Get-TestConnectionString {
 function Invoke-TestSql {
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Sql, [string] $Database = 'postgres')
     $env:PGPASSWORD = $Server.Password
-    $rows = & (Join-Path $Server.Bin 'psql') -h $Server.Host -p $Server.Port -U $Server.User -d $Database -v ON_ERROR_STOP=1 -X -q -t -A -c $Sql 2>&1
+    try {
+        $rows = & (Join-Path $Server.Bin 'psql') -h $Server.Host -p $Server.Port -U $Server.User -d $Database -v ON_ERROR_STOP=1 -X -q -t -A -c $Sql 2>&1
+    }
+    finally {
+        Remove-Item Env:PGPASSWORD
+    }
     if ($LASTEXITCODE -ne 0) {
         throw "psql failed: $rows"
     }
@@ -115,4 +160,4 @@ function New-TestDatabase {
     return $name
 }
 
-Export-ModuleMember -Function 'Start-TestPostgres', 'Stop-TestPostgres', 'Get-TestConnectionString', 'Invoke-TestSql', 'New-TestDatabase'
+Export-ModuleMember -Function 'Start-TestPostgres', 'Stop-TestPostgres', 'Get-TestConnectionString', 'Invoke-TestSql', 'New-TestDatabase', 'ConvertFrom-ConnectionString'

@@ -1,5 +1,5 @@
 // Usage: node check.mjs <folder>...
-// Parses every *.ps1, *.psm1 and *.psd1 under the folders (skipping node_modules, out, bin, obj, .git) with
+// Parses every *.ps1, *.psm1 and *.psd1 under the folders (skipping node_modules, out, bin, obj, .git, .tools) with
 // tree-sitter's PowerShell grammar and exits 1 naming file:line:column for each syntax error. Before that it
 // checks itself on a broken and a sound snippet, so a grammar that silently accepts everything cannot pass.
 // The grammar is stricter than PowerShell in a few places; quote bare words in comma lists ('A', 'B') and
@@ -10,7 +10,7 @@ import { join, relative, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const skipped = new Set(['node_modules', 'out', 'bin', 'obj', '.git']);
+const skipped = new Set(['node_modules', 'out', 'bin', 'obj', '.git', '.tools']);
 const extensions = new Set(['.ps1', '.psm1', '.psd1']);
 
 await Parser.init();

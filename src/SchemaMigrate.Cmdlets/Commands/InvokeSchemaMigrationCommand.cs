@@ -8,6 +8,7 @@ namespace SchemaMigrate.Cmdlets;
 public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
 {
     private string? _highestTo;
+    private bool _pipedAny;
 
     /// <summary>Migrations folder; default MIGRATIONS_DIR.</summary>
     [Parameter(Position = 0)]
@@ -18,6 +19,7 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MigrationIdCompleter))]
     public string? To { get; set; }
 
     [Parameter]
@@ -41,6 +43,11 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     [ValidateSet("Contract", "Backfill")]
     public string[]? Allow { get; set; }
 
+    /// <summary>A `Test-SchemaMigration -Trace` / `verify --trace --format json` report: refuse files it does not cover or refuses; default SCHEMAMIGRATE_REQUIRE_TRACE.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RequireTrace { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -48,11 +55,24 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     protected override void ProcessRecord()
     {
         if (To is not null && (_highestTo is null || StringComparer.Ordinal.Compare(To, _highestTo) > 0)) _highestTo = To;
+        _pipedAny |= MyInvocation.ExpectingInput && To is not null;
     }
 
-    protected override void EndProcessing() => Execute(() =>
+    protected override void EndProcessing()
     {
-        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow };
+        // Only a call without pipeline input applies everything pending: an empty pipeline (a filter that matched
+        // nothing) or piped objects without an Id applies nothing.
+        if (MyInvocation.ExpectingInput && !_pipedAny)
+        {
+            WriteWarning("no migration id was piped in, so nothing was applied; run Invoke-SchemaMigration without pipeline input to apply everything pending");
+            return;
+        }
+        Run();
+    }
+
+    private void Run() => Execute(() =>
+    {
+        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow, RequireTrace = RequireTrace };
         return new ApplyOperation(BuildSettings(parameters), PassThru, WhatIfRequested).RunAsync;
     });
 }

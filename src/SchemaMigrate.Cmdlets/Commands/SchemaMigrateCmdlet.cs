@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Management.Automation.Host;
 using SchemaMigrate.Cmdlets.Hosting;
 using SchemaMigrate.Cmdlets.Operations;
 using SchemaMigrate.Engine.Configuration;
@@ -43,7 +44,11 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
         return settings;
     }
 
-    /// <summary>Prepares (on the pipeline thread) and runs an operation; every failure becomes an ErrorRecord.</summary>
+    /// <summary>
+    /// Prepares (on the pipeline thread) and runs an operation; every failure becomes an ErrorRecord. A stop (Ctrl+C)
+    /// still leaves one in $Error: the operation's own CANCELLED failure (e.g. naming the job execution that keeps
+    /// running), or a generic one; PowerShell records nothing for a stopped pipeline.
+    /// </summary>
     internal void Execute(Func<Operation> prepare)
     {
         if (DebugRequested)
@@ -53,10 +58,17 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
         try
         {
             var operation = prepare();
-            pump.Run(ct => operation(sink, ct));
+            pump.Run(ct => operation(sink, ct), sink.RepeatProgress);
         }
-        catch (Exception) when (_stop.IsCancellationRequested)
+        catch (Exception e) when (_stop.IsCancellationRequested)
         {
+            var (failure, target) = e switch
+            {
+                MigrationException m => (m.Failure, m.Failure.File ?? ErrorTarget),
+                TargetedFailureException t => (t.Failure, t.Target),
+                _ => (new Failure { Reason = ReasonCodes.Cancelled, Message = $"{MyInvocation.MyCommand.Name} was stopped (Ctrl+C) before it finished" }, ErrorTarget),
+            };
+            RecordStopped(ErrorRecordFor(failure, target, stopped: true));
             throw new PipelineStoppedException();
         }
         catch (MigrationException e)
@@ -70,17 +82,26 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
         }
         catch (Exception e) when (e is not RuntimeException)
         {
-            // PowerShell's own exceptions (a host that cannot prompt, a stopped pipeline) pass through unchanged.
+            // PowerShell's own exceptions (a stopped pipeline) pass through unchanged.
             WriteDebug(Redactor.Redact(e.ToString()));
             ThrowTerminatingError(ErrorRecordFor(FailureText.Unexpected(e), ErrorTarget));
         }
     }
 
-    private static ErrorRecord ErrorRecordFor(Failure failure, object? target)
+    /// <summary>Puts a stopped command's record at $Error[0], where the operator looks after Ctrl+C.</summary>
+    private void RecordStopped(ErrorRecord record)
     {
+        if (SessionState.PSVariable.GetValue("global:Error") is System.Collections.ArrayList errors) errors.Insert(0, record);
+    }
+
+    /// <param name="stopped">For a record PowerShell never sees thrown: its ErrorId then carries the command, as a thrown one's does.</param>
+    private ErrorRecord ErrorRecordFor(Failure failure, object? target, bool stopped = false)
+    {
+        failure = failure.For(PowerShellOptionNames.For(MyInvocation.MyCommand.Name));
         var category = Enum.TryParse<ErrorCategory>(failure.Reason.Category, out var c) ? c : ErrorCategory.NotSpecified;
+        var errorId = stopped ? $"{failure.ReasonCode},{GetType().FullName}" : failure.ReasonCode;
         // A fresh exception: the engine's inner exceptions (Npgsql's) stay out of $Error; -Debug shows them, redacted.
-        return new ErrorRecord(new MigrationException(failure), failure.ReasonCode, category, target)
+        return new ErrorRecord(new MigrationException(failure), errorId, category, target)
         {
             ErrorDetails = new ErrorDetails(FailureText.Describe(failure)) { RecommendedAction = failure.Action },
         };
@@ -89,21 +110,55 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
     /// <summary>The sink an operation writes to: every call is carried to the pipeline thread by the pump.</summary>
     private sealed class CmdletSink(SchemaMigrateCmdlet cmdlet, OperationPump pump) : IOperationSink
     {
+        private ProgressRecord? _progress;
+        private DateTime _progressWritten;
+
         public void WriteObject(object item) => pump.Post(() => cmdlet.WriteObject(item));
 
-        public void WriteError(Failure failure, object target) => pump.Post(() => cmdlet.WriteError(ErrorRecordFor(failure, failure.File ?? target)));
+        public void WriteError(Failure failure, object target) => pump.Post(() => cmdlet.WriteError(cmdlet.ErrorRecordFor(failure, failure.File ?? target)));
 
         public void WriteWarning(string message) => pump.Post(() => cmdlet.WriteWarning(Redactor.Redact(message)));
 
         public void WriteVerbose(string message) => pump.Post(() => cmdlet.WriteVerbose(Redactor.Redact(message)));
 
-        public void WriteProgress(OperationProgress progress) => pump.Post(() => cmdlet.WriteProgress(
-            new ProgressRecord(ProgressActivityId, Redactor.Redact(progress.Activity), progress.Status)
+        public void WriteProgress(OperationProgress progress) => pump.Post(() =>
+        {
+            var record = new ProgressRecord(ProgressActivityId, Redactor.Redact(progress.Activity), progress.Status)
             {
                 PercentComplete = progress.PercentComplete,
                 RecordType = progress.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-            }));
+            };
+            _progress = progress.Completed ? null : record;
+            Write(record);
+        });
 
-        public bool ShouldProcess(string target, string action) => pump.Ask(() => cmdlet.ShouldProcess(Redactor.Redact(target), action));
+        /// <summary>
+        /// From the pump's tick: writes the current record again. The console host renders at most a few records a
+        /// second and drops the rest, so without this the bar could go on showing a migration that already ended.
+        /// </summary>
+        public void RepeatProgress()
+        {
+            if (_progress is { } record && DateTime.UtcNow - _progressWritten >= OperationPump.TickInterval) Write(record);
+        }
+
+        private void Write(ProgressRecord record)
+        {
+            _progressWritten = DateTime.UtcNow;
+            cmdlet.WriteProgress(record);
+        }
+
+        public bool ShouldProcess(string target, string action) => pump.Ask(() =>
+        {
+            try
+            {
+                return cmdlet.ShouldProcess(Redactor.Redact(target), action);
+            }
+            catch (Exception e) when (e is PSInvalidOperationException or HostException)
+            {
+                // The host cannot prompt (pwsh -NonInteractive: PSInvalidOperationException; a runspace without a UI: HostException).
+                throw new MigrationException(ReasonCodes.ConfirmationRequired,
+                    $"{cmdlet.MyInvocation.MyCommand.Name} asks before it changes anything (\"{action}\" on \"{Redactor.Redact(target)}\"), and this host cannot prompt: pass -Confirm:$false to go ahead without asking");
+            }
+        });
     }
 }

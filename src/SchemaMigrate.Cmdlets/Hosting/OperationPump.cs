@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using SchemaMigrate.Engine.Diagnostics;
 
 namespace SchemaMigrate.Cmdlets.Hosting;
 
@@ -9,27 +10,47 @@ namespace SchemaMigrate.Cmdlets.Hosting;
 /// The stop token (StopProcessing) cancels the operation, yet <see cref="Run"/> returns only after the
 /// operation has ended, so a migration in flight is rolled back before the cmdlet returns. When a posted action
 /// throws (a stopped pipeline, a prompt in a non-interactive host) the operation is cancelled, waited for, and that
-/// exception is rethrown; posts arriving after that are dropped, never run off the pipeline thread.
+/// exception is rethrown; posts arriving after that are dropped, never run off the pipeline thread. A question
+/// (<see cref="Ask"/>) that fails with a MigrationException only answers the worker with it: the operation decides.
+/// While the operation runs, <paramref name="tick"/> of <see cref="Run"/> runs on the pipeline thread at least every
+/// <see cref="TickInterval"/>, so the cmdlet can repeat a progress record that PowerShell dropped.
 /// </summary>
 internal sealed class OperationPump : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
     private readonly CancellationTokenSource _cancel;
+    private readonly CancellationToken _stop;
     private ExceptionDispatchInfo? _pipelineFailure;
 
-    /// <param name="stop">Cancelled by StopProcessing, possibly before Run starts.</param>
-    public OperationPump(CancellationToken stop = default) => _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
 
-    public void Run(Func<CancellationToken, Task> operation)
+    /// <param name="stop">Cancelled by StopProcessing, possibly before Run starts.</param>
+    public OperationPump(CancellationToken stop = default)
+    {
+        _stop = stop;
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+    }
+
+    public void Run(Func<CancellationToken, Task> operation, Action? tick = null)
     {
         var work = Task.Run(() => operation(_cancel.Token));
         work.ContinueWith(_ => _queue.CompleteAdding(), TaskScheduler.Default);
-        foreach (var action in _queue.GetConsumingEnumerable())
+        while (!_queue.IsCompleted)
         {
+            Action? action = null;
+            try
+            {
+                if (!_queue.TryTake(out action, TickInterval)) action = null;
+            }
+            catch (InvalidOperationException)
+            {
+                break; // completed while waiting
+            }
             if (_pipelineFailure is not null) continue;
             try
             {
-                action();
+                action?.Invoke();
+                tick?.Invoke();
             }
             catch (Exception e)
             {
@@ -37,7 +58,10 @@ internal sealed class OperationPump : IDisposable
                 _cancel.Cancel();
             }
         }
-        _pipelineFailure?.Throw();
+        // After a stop the operation's own failure (its CANCELLED, naming what it left) says more than the
+        // PipelineStoppedException a late Write* raised.
+        if (_pipelineFailure is not null && !(_stop.IsCancellationRequested && work.IsFaulted && work.Exception!.InnerException is not OperationCanceledException))
+            _pipelineFailure.Throw();
         work.GetAwaiter().GetResult();
     }
 
@@ -63,6 +87,10 @@ internal sealed class OperationPump : IDisposable
             try
             {
                 answer.SetResult(question());
+            }
+            catch (MigrationException e)
+            {
+                answer.SetException(e);
             }
             catch (Exception e)
             {

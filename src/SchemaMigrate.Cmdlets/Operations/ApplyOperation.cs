@@ -27,7 +27,15 @@ internal sealed class ApplyOperation(MigrationSettings settings, bool passThru, 
         var listener = new SinkListener(sink, passThru, confirm: true);
         var result = await migrator.UpAsync(listener, ct);
         listener.Complete();
-        if (result.Failure is { } failure) throw new MigrationException(failure);
+        if (result.Failure is { } failure) throw new MigrationException(AfterApplied(failure, result.Applied));
         sink.WriteVerbose($"applied {result.Applied.Count}, already applied {result.AlreadyApplied}, still pending {result.Pending}");
     }
+
+    /// <summary>
+    /// The failure, naming what this run applied before it: under $ErrorActionPreference = 'Stop' PowerShell discards
+    /// the -PassThru rows a table was still collecting, so the error is where the operator reads them.
+    /// </summary>
+    private static Failure AfterApplied(Failure failure, IReadOnlyList<AppliedMigration> applied) => applied.Count == 0
+        ? failure
+        : failure with { Message = failure.Message + $"; applied before it in this run: {string.Join(", ", applied.Select(a => a.Id))}" };
 }

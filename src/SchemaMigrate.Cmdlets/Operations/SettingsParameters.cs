@@ -22,6 +22,8 @@ internal sealed record SettingsParameters
     public int? LockRetries { get; init; }
     /// <summary>-Allow Contract,Backfill: the phases beyond expand the deploy gate lets this run apply.</summary>
     public string[]? Allow { get; init; }
+    /// <summary>-RequireTrace: a trace report every file to apply must be covered by.</summary>
+    public string? RequireTrace { get; init; }
 
     /// <param name="environment">The process environment (tests pass their own).</param>
     /// <param name="resolvePath">Turns a relative folder into a full path against PowerShell's current location, which is not the process's.</param>
@@ -42,6 +44,7 @@ internal sealed record SettingsParameters
             LockWait = LockWait ?? settings.LockWait,
             LockRetries = LockRetries ?? settings.LockRetries,
             AllowedPhases = Allow is null ? settings.AllowedPhases : AllowedPhasesParser.Parse(string.Join(',', Allow), "-Allow"),
+            RequireTrace = RequireTrace is null ? settings.RequireTrace : resolvePath(RequireTrace),
         };
         return settings;
     }

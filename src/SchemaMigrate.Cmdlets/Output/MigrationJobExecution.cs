@@ -1,3 +1,4 @@
+using SchemaMigrate.Cmdlets.Hosting;
 using SchemaMigrate.Engine.Azure;
 
 namespace SchemaMigrate.Cmdlets;
@@ -57,7 +58,7 @@ public sealed class MigrationJobExecution
         Image = run.Image,
         StatusTimeline = [.. run.StatusTimeline.Select(c => new MigrationJobStatusChange { Status = c.Status, At = c.At, Elapsed = c.Elapsed })],
         ReasonCode = run.ReasonCode,
-        Reason = run.Failure?.Message,
+        Reason = run.Failure?.For(PowerShellOptionNames.For("Start-MigrationJob")).Message,
         ArtifactPath = run.ArtifactPath,
     };
 

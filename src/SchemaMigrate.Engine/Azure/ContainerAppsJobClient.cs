@@ -36,7 +36,8 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest) : ICo
 
     public async Task<string> ResolveSubscriptionAsync(string? subscription, CancellationToken ct)
     {
-        var wanted = string.IsNullOrWhiteSpace(subscription) ? Environment.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID") : subscription.Trim();
+        // An empty AZURE_SUBSCRIPTION_ID (CI systems often set one) is unset, as every other setting treats empty.
+        var wanted = new[] { subscription, Environment.GetEnvironmentVariable("AZURE_SUBSCRIPTION_ID") }.FirstOrDefault(s => !string.IsNullOrWhiteSpace(s))?.Trim();
         if (Guid.TryParse(wanted, out var id)) return id.ToString();
 
         var visible = new List<(string Id, string Name, string? State)>();

@@ -76,7 +76,8 @@ public static partial class JobFailureClassifier
                 File = result.File,
                 Line = result.Line,
                 SqlState = result.SqlState,
-                NextStep = result.NextStep ?? code.NextStep,
+                // The runner's own words: the job runs MigrateRunner, so its options are the fix.
+                NextStep = result.NextStep ?? OptionNames.CommandLine.Render(code.NextStep),
             };
         }
         return null;

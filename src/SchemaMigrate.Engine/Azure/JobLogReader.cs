@@ -90,7 +90,9 @@ internal sealed class JobLogReader(IContainerAppsJobClient arm, ILogAnalyticsCli
             }
             listener.OnEvent(new JobProgress($"Logs of {execution.ExecutionName}",
                 $"{tail.Count} rows after {poll} queries; execution {execution.Status ?? "starting"}", waited, limit));
-            await Task.Delay(polling.LogInterval, ct);
+            // The last poll comes at the limit, not a whole interval after it.
+            var left = limit - waited;
+            await Task.Delay(left < polling.LogInterval ? left : polling.LogInterval, ct);
         }
         if (tail.Count == 0 && JobExecutionStatus.IsTerminal(execution.Status))
             tail.Note ??= $"no console or system rows for {execution.ExecutionName} in workspace {tail.WorkspaceId}: the execution may never have got a replica (image, secret or start failure), or its environment logs elsewhere";

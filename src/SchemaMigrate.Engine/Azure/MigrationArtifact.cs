@@ -51,10 +51,12 @@ public static partial class MigrationArtifact
             w.WriteNumber("schemaVersion", 1);
             Str(w, "commitSha", commitSha);
             Str(w, "status", run.Failure is not null ? "failed" : run.Waited ? "succeeded" : "started");
-            Str(w, "reasonCode", run.Failure?.ReasonCode);
-            Str(w, "reason", run.Failure?.Message);
-            Str(w, "nextStep", run.Failure?.Action);
-            if (run.Failure is { } f)
+            // The job runs MigrateRunner: its failures read in the runner's terms.
+            var failure = run.Failure?.For(OptionNames.CommandLine);
+            Str(w, "reasonCode", failure?.ReasonCode);
+            Str(w, "reason", failure?.Message);
+            Str(w, "nextStep", failure?.Action);
+            if (failure is { } f)
             {
                 w.WriteStartObject("failure");
                 Str(w, "file", f.File);

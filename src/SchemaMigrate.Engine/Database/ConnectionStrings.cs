@@ -10,7 +10,7 @@ internal static class ConnectionStrings
     {
         if (string.IsNullOrWhiteSpace(value))
             throw new MigrationException(ReasonCodes.InvalidArgument,
-                $"{source} is not set: set it to an Npgsql connection string or a postgres:// URI (or pass --connection / -ConnectionString).");
+                $"{source} is not set: set it to an Npgsql connection string or a postgres:// URI (or pass {{connection-string}}).");
         value = value.Trim();
         try
         {

@@ -70,7 +70,18 @@ public sealed class DatabaseTarget : IAsyncDisposable
     {
         try
         {
-            return await _dataSource.OpenConnectionAsync(ct);
+            // Npgsql finishes a connect attempt (up to its Timeout, 15 s by default) before it looks at the token, so a
+            // cancelled open is abandoned at once and the connection, should it still open, closed when it does.
+            var opening = _dataSource.OpenConnectionAsync(ct).AsTask();
+            try
+            {
+                return await opening.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (!opening.IsCompleted)
+            {
+                _ = opening.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                throw;
+            }
         }
         catch (Exception e) when (TranslateConnectFailure(e, Description) is { } translated)
         {

@@ -67,7 +67,7 @@ internal sealed class EntraPassword(TokenCredential credential, TimeProvider tim
                 return new MigrationException(new Failure
                 {
                     Reason = ReasonCodes.DbAuthFailed,
-                    Message = Redactor.Redact($"--auth entra: no Entra ID access token for {target}: {failed.Message}"),
+                    Message = Redactor.Redact($"{{auth}} entra: no Entra ID access token for {target}: {failed.Message}"),
                     NextStep = "In the container job, assign a managed identity to it (set AZURE_CLIENT_ID to the client id of a user-assigned one); "
                                + "elsewhere sign in (az login, Connect-AzAccount) or set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET. "
                                + "The identity must also exist as a PostgreSQL role (pgaadauth_create_principal) named as the user in DB_CONN.",

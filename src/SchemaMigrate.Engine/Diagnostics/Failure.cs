@@ -19,9 +19,18 @@ public sealed record Failure
     public string? Statement { get; init; }
     /// <summary>What the operator should do; defaults to the reason code's catalogue entry.</summary>
     public string? NextStep { get; init; }
+    /// <summary>The option the failure is about, surface-neutral (e.g. dev-database): "{parameter}" in the texts; default the connection.</summary>
+    public string? Parameter { get; init; }
 
     public string ReasonCode => Reason.Code;
     public string Action => NextStep ?? Reason.NextStep;
+
+    /// <summary>The failure as a front shows it: the option names in its message and next step spelled that front's way.</summary>
+    public Failure For(OptionNames names) => this with
+    {
+        Message = names.Render(Message, Parameter),
+        NextStep = names.Render(Action, Parameter),
+    };
 
     /// <summary>"file:line" when known, for messages and error targets.</summary>
     public string? Location => File is null ? null : Line is null ? File : $"{File}:{Line}";

@@ -18,22 +18,22 @@ public static class ReasonCodes
         "Rerun with SCHEMAMIGRATE_DEBUG=1 (PowerShell: -Debug) and report the output; the journal is consistent because every migration commits with its journal row.");
     public static readonly ReasonCode InvalidArgument = new("INVALID_ARGUMENT", 2, "InvalidArgument",
         "A command-line option, cmdlet parameter or SCHEMAMIGRATE_/DB_CONN setting is missing or malformed.",
-        "Read the message for the option and the accepted values; `MigrateRunner --help` lists every option.");
+        "Read the message for the option and the accepted values; {help} lists every option.");
     public static readonly ReasonCode MigrationsDirNotFound = new("MIGRATIONS_DIR_NOT_FOUND", 3, "ObjectNotFound",
         "The migrations folder does not exist.",
-        "Check MIGRATIONS_DIR (default /app/ops/migrations), --migrations-dir or -Path, and that the image copies ops/migrations.");
+        "Check {migrations-dir} (default MIGRATIONS_DIR, else /app/ops/migrations) and that the image copies ops/migrations.");
     public static readonly ReasonCode MigrationInvalid = new("MIGRATION_INVALID", 4, "InvalidData",
         "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, a statement that cannot run in a transaction without the no-transaction directive, transaction control, COPY FROM STDIN or a psql meta-command), or its name means it never runs or runs out of numeric order; checked before anything runs.",
         "Fix the file at the line named (or rename it, if it is not applied anywhere yet); nothing was applied from it.");
     public static readonly ReasonCode DbUnreachable = new("DB_UNREACHABLE", 5, "ConnectionError",
         "The database server could not be reached (DNS, network, firewall, server down, or connect timeout).",
-        "Check host and port in DB_CONN, the server's firewall rules and that it is running; retry once it answers.");
+        "Check host and port in {connection}, the server's firewall rules and that it is running; retry once it answers.");
     public static readonly ReasonCode DbAuthFailed = new("DB_AUTH_FAILED", 6, "AuthenticationError",
-        "The server refused the credentials (SQLSTATE 28P01 or 28000), or --auth entra could not obtain an Entra ID access token.",
-        "Update the DB_CONN secret (password rotated, wrong user), or use --auth entra to log in with an Entra ID token; with --auth entra, follow the message about the identity.");
+        "The server refused the credentials (SQLSTATE 28P01 or 28000), or {auth} entra could not obtain an Entra ID access token.",
+        "Fix the user or password in {parameter} (password rotated, wrong user), or log in with an Entra ID token ({auth} entra) and follow the message about the identity.");
     public static readonly ReasonCode DbConnectionFailed = new("DB_CONNECTION_FAILED", 7, "ConnectionError",
         "The server answered but refused the session (database does not exist, too many connections, TLS required, server starting up).",
-        "Read the SQLSTATE and message; fix the database name or TLS settings in DB_CONN, or retry when the server accepts connections.");
+        "Read the SQLSTATE and message; fix the database name or TLS settings in {connection}, or retry when the server accepts connections.");
     public static readonly ReasonCode JournalIncompatible = new("JOURNAL_INCOMPATIBLE", 8, "InvalidData",
         "A schema_migrations table exists but lacks the id, checksum and applied_at columns.",
         "Point SchemaMigrate at the right database or schema, or rename the foreign table; SchemaMigrate never alters an existing journal.");
@@ -41,38 +41,41 @@ public static class ReasonCodes
         "A migration's SQL failed; its transaction was rolled back and nothing after it ran.",
         "Fix the statement at the file and line shown. If the file was already applied elsewhere, add a new migration instead of editing it.");
     public static readonly ReasonCode LockTimeout = new("LOCK_TIMEOUT", 11, "ResourceBusy",
-        "A migration statement waited longer than lock_timeout for a lock (SQLSTATE 55P03) and the retries with backoff (--lock-retries) did not help; the message names the relation and the blocking session when seen.",
-        "Find the blocking session (pg_stat_activity, pg_locks), let it finish or end it, and rerun; raise --lock-timeout only if the wait is acceptable for traffic.");
+        "A migration statement waited longer than lock_timeout for a lock (SQLSTATE 55P03) and the retries with backoff ({lock-retries}) did not help; the message names the relation and the blocking session when seen.",
+        "Find the blocking session (pg_stat_activity, pg_locks), let it finish or end it, and rerun; raise {lock-timeout} only if the wait is acceptable for traffic.");
     public static readonly ReasonCode StatementTimeout = new("STATEMENT_TIMEOUT", 12, "OperationTimeout",
         "A migration statement ran longer than statement_timeout (SQLSTATE 57014).",
-        "Make the statement cheaper (batch it, move it to a backfill job) or raise --statement-timeout / the file's statement-timeout directive.");
+        "Make the statement cheaper (batch it, move it to a backfill job) or raise {statement-timeout} or the file's statement-timeout directive.");
     public static readonly ReasonCode MigrationLockBusy = new("MIGRATION_LOCK_BUSY", 13, "ResourceBusy",
-        "Another runner held the migration lock for longer than --lock-wait.",
+        "Another runner held the migration lock for longer than {lock-wait}.",
         "Wait for the other run (its pid, application_name and start time are in the message) or end it if it is stuck, then rerun.");
     public static readonly ReasonCode ConnectionLost = new("CONNECTION_LOST", 14, "ConnectionError",
         "The database connection broke during a migration (server restart, failover, network, or a terminated backend).",
         "Rerun: a transactional migration was rolled back with its journal row; for a no-transaction migration follow the resume advice printed.");
     public static readonly ReasonCode IntegrityCheckFailed = new("INTEGRITY_CHECK_FAILED", 15, "InvalidData",
-        "--strict found an applied file that was modified, or a pending file that sorts before the newest applied one.",
+        "{strict} found an applied file that was modified, or a pending file that sorts before the newest applied one.",
         "Restore the applied file from history (or, if only line endings differ, fix .gitattributes); rename an out-of-order file to sort last.");
     public static readonly ReasonCode IncompleteMigration = new("INCOMPLETE_MIGRATION", 16, "InvalidOperation",
         "A no-transaction migration stopped part-way in an earlier run; it must be resolved before anything else runs.",
         "Inspect what the message lists as done and left (e.g. drop an INVALID index), then rerun: the runner resumes at the first unfinished statement.");
+    public static readonly ReasonCode ConfirmationRequired = new("CONFIRMATION_REQUIRED", 17, "InvalidOperation",
+        "A cmdlet that asks before it changes anything ran in a host that cannot prompt (pwsh -NonInteractive, a CI step, a scheduled task or a hosted runspace), so it changed nothing.",
+        "Pass -Confirm:$false to run without asking (in CI, after -WhatIf has shown what would run), or run it in an interactive session and answer the prompt.");
     public static readonly ReasonCode Cancelled = new("CANCELLED", 18, "OperationStopped",
         "The run was cancelled (Ctrl+C, SIGTERM, pipeline stop) before it finished.",
         "Rerun when ready: a transactional migration in flight was rolled back with its journal row; a no-transaction one resumes where it stopped.");
     public static readonly ReasonCode TargetNotFound = new("TARGET_NOT_FOUND", 19, "ObjectNotFound",
-        "The --to / -To migration id is not a file in the migrations folder.",
-        "Use an id listed by `MigrateRunner status` (the full file name).");
+        "The {to} migration id is not a file in the migrations folder.",
+        "Use an id listed by {status} (the full file name).");
     public static readonly ReasonCode DevDatabaseFailed = new("DEV_DATABASE_FAILED", 20, "ResourceUnavailable",
         "verify could not start a throwaway PostgreSQL or create its scratch database.",
-        "Install PostgreSQL server binaries (or set SCHEMAMIGRATE_PG_BIN), or pass --dev-database with a server where you may create databases.");
+        "Install PostgreSQL server binaries (or set SCHEMAMIGRATE_PG_BIN), or pass {dev-database} with a server where you may create databases.");
     public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 24, "PermissionDenied",
         "The deploy gate refused the pending migrations: a contract step, a backfill, a statement that rewrites or long-locks an existing table, or one it cannot classify, in a run that does not allow it (or, for lint, a naming problem); every finding is listed and nothing was applied.",
-        "Read each finding's page (docs/gate/<rule-id>.md) for the safe recipe; declare a contract or backfill file and run it with --allow contract|backfill when that phase is due, or waive a finding in the file with '-- schemamigrate:allow <rule-id> <reason>'.");
+        "Read each finding's page (docs/gate/<rule-id>.md) for the safe recipe; declare a contract or backfill file and run it with {allow} contract|backfill when that phase is due, or waive a finding in the file with '-- schemamigrate:allow <rule-id> <reason>'.");
     public static readonly ReasonCode TraceReportInvalid = new("TRACE_REPORT_INVALID", 28, "InvalidData",
-        "The trace report named by --require-trace (-RequireTrace, SCHEMAMIGRATE_REQUIRE_TRACE) is missing, unreadable or not a report of `verify --trace --format json`; nothing was applied.",
-        "Point it at the file `verify --trace --format json` wrote for this commit (the CI artifact); or make one: MigrateRunner verify --trace --format json > trace.jsonl.");
+        "The trace report named by {require-trace} (or SCHEMAMIGRATE_REQUIRE_TRACE) is missing, unreadable or not a report of verify --trace --format json; nothing was applied.",
+        "Point it at the file verify --trace --format json wrote for this commit (the CI artifact), or make one: MigrateRunner verify --trace --format json > trace.jsonl.");
     public static readonly ReasonCode JobAlreadyRunning = new("JOB_ALREADY_RUNNING", 30, "ResourceBusy",
         "The migration job already has an execution Running or Processing.",
         "Wait for it (Get-MigrationJobExecution) or stop it (Stop-MigrationJobExecution); -Force starts anyway.");

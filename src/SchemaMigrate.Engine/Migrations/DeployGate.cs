@@ -67,10 +67,10 @@ public static class DeployGate
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"--require-trace {report}: {e.Message}");
+            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"{{require-trace}} {report}: {e.Message}");
         }
         if (coverage.Files.Count == 0)
-            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"--require-trace {report}: it traces no file; is it the output of verify --trace --format json?");
+            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"{{require-trace}} {report}: it traces no file; is it the output of verify --trace --format json?");
         var problems = new List<string>();
         foreach (var file in toApply)
         {
@@ -86,7 +86,7 @@ public static class DeployGate
         return new Failure
         {
             Reason = ReasonCodes.PolicyViolation,
-            Message = $"--require-trace {report}: nothing was applied because {string.Join("; ", problems)}",
+            Message = $"{{require-trace}} {report}: nothing was applied because {string.Join("; ", problems)}",
             File = first.Id,
             NextStep = "Trace exactly these files in CI (MigrateRunner verify --trace --format json > trace.jsonl, on the same commit) and deploy with that report; fix or waive what the trace refused.",
         };

@@ -41,7 +41,7 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
                 if (attempt >= settings.LockRetries)
                     throw new MigrationException(e.Failure with
                     {
-                        Message = e.Failure.Message + (attempt == 0 ? "; not retried (--lock-retries 0)" : $"; still blocked after {attempt} retr{(attempt == 1 ? "y" : "ies")} (--lock-retries)")
+                        Message = e.Failure.Message + (attempt == 0 ? "; not retried ({lock-retries} 0)" : $"; still blocked after {attempt} retr{(attempt == 1 ? "y" : "ies")} ({{lock-retries}})")
                                   + RolledBack,
                     }, e);
                 await BackOffAsync(file.Id, attempt, e.Failure.Message, ct);

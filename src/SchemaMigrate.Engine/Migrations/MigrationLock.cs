@@ -65,7 +65,7 @@ internal sealed class MigrationLock : IAsyncDisposable
                 {
                     var holder = await HolderAsync(control, key, ct);
                     throw new MigrationException(ReasonCodes.MigrationLockBusy,
-                        $"the migration lock on {journal} is still held after waiting {Durations.Format(wait)} (--lock-wait): {holder}");
+                        $"the migration lock on {journal} is still held after waiting {Durations.Format(wait)} ({{lock-wait}}): {holder}");
                 }
                 if (!announced)
                 {

@@ -99,7 +99,7 @@ public sealed class Migrator
             var failure = e is MigrationException m ? m.Failure : new Failure
             {
                 Reason = ReasonCodes.Cancelled,
-                Message = "cancelled between migrations (or while waiting for the lock); nothing was left half-done",
+                Message = "cancelled while connecting, waiting for the lock or between migrations; nothing was left half-done",
             };
             if (failure.File is { } id && applied.All(a => a.Id != id) && failure.Reason != ReasonCodes.MigrationsDirNotFound && failure.Reason != ReasonCodes.PolicyViolation)
                 listener.OnEvent(new MigrationFailed(id, failure));
@@ -143,13 +143,19 @@ public sealed class Migrator
             throw new MigrationException(new Failure
             {
                 Reason = ReasonCodes.IntegrityCheckFailed,
-                Message = $"--strict: nothing was applied because {string.Join("; ", bad.Select(b => $"{b.Id} is {b.State}: {b.Warnings[0]}"))}",
+                Message = $"{{strict}}: nothing was applied because {string.Join("; ", bad.Select(b => $"{b.Id} is {b.State}: {b.Warnings[0]}"))}",
                 File = bad.Count == 1 ? bad[0].Id : null,
             });
         foreach (var file in toApply)
-            if (StatementRules.Check(file) is { } failure)
+            if (CheckRunnable(file) is { } failure)
                 throw new MigrationException(failure);
     }
+
+    /// <summary>
+    /// Every check `up` makes of a loaded file before anything runs (Test-SchemaMigration makes the same, without a
+    /// database): null when the file can run as written, else its MIGRATION_INVALID failure with file and line.
+    /// </summary>
+    public static Failure? CheckRunnable(MigrationFile file) => StatementRules.Check(file);
 
     /// <summary>
     /// The deploy gate over what this run applies, before anything runs. Applied files are never judged again; they
@@ -165,6 +171,6 @@ public sealed class Migrator
         for (int i = 0; i < files.Count; i++)
             if (files[i].Id == Settings.TargetId) return i;
         throw new MigrationException(ReasonCodes.TargetNotFound,
-            $"--to {Settings.TargetId}: no such migration in {Settings.MigrationsDirectory}; use a full file name such as {files.LastOrDefault()?.Id ?? "001_name.sql"}");
+            $"{{to}} {Settings.TargetId}: no such migration in {Settings.MigrationsDirectory}; use a full file name such as {files.LastOrDefault()?.Id ?? "001_name.sql"}");
     }
 }

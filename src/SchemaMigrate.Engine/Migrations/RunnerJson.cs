@@ -160,8 +160,9 @@ public static class RunnerJson
         w.WriteString("helpUri", f.Rule.HelpUri);
     }
 
-    private static void FailureFields(Utf8JsonWriter w, Failure f)
+    private static void FailureFields(Utf8JsonWriter w, Failure failure)
     {
+        var f = failure.For(OptionNames.CommandLine);
         w.WriteString("reasonCode", f.ReasonCode);
         w.WriteString("reason", Redactor.Redact(f.Message));
         Optional(w, "file", f.File);

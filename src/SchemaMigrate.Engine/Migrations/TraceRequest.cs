@@ -1,6 +1,7 @@
 using Npgsql;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Database;
+using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Safety;
 using SchemaMigrate.Engine.Safety.Trace;
 
@@ -19,8 +20,8 @@ public sealed record TraceRequest(string? AppliedThrough = null, string? AppQuer
     /// </summary>
     internal async Task<(ApplyResult Apply, TraceReport? Trace)> RunAsync(MigrationSettings scratch, MigrationSettings user, IMigrationListener listener, CancellationToken ct)
     {
-        var rollback = AppQueries is null ? [] : Safety.Trace.AppQueries.Load(AppQueries, "--app-queries");
-        var current = CurrentAppQueries is null ? [] : Safety.Trace.AppQueries.Load(CurrentAppQueries, "--current-app-queries");
+        var rollback = AppQueries is null ? [] : Safety.Trace.AppQueries.Load(AppQueries, OptionNames.Mark("app-queries"));
+        var current = CurrentAppQueries is null ? [] : Safety.Trace.AppQueries.Load(CurrentAppQueries, OptionNames.Mark("current-app-queries"));
         var files = MigrationDirectory.Load(scratch.MigrationsDirectory);
         var names = files.Select(f => f.Id).ToList();
         var (deployed, _) = AppliedThrough is not null || user.ConnectionString is not null

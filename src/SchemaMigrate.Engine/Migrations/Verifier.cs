@@ -16,8 +16,8 @@ public sealed record VerifyResult(ApplyResult Apply, StatusReport? Status, strin
 /// `verify`: applies every migration from scratch to a database that exists only for this run (a throwaway
 /// cluster, or a scratch database on --dev-database) and reports the resulting status. The database is
 /// removed afterwards whether the migrations succeed, fail or are cancelled. With a <see cref="TraceRequest"/> it
-/// traces the pending files instead of only applying them; on --dev-database the scratch database is then a copy
-/// (CREATE DATABASE ... TEMPLATE) of the database named, so the trace meets its data and its journal.
+/// traces the pending files instead of only applying them; on a --dev-database that names a database other than
+/// postgres the scratch database is then a copy of it (CREATE DATABASE ... TEMPLATE), so the trace meets its data and journal.
 /// </summary>
 public static class Verifier
 {
@@ -37,7 +37,7 @@ public static class Verifier
         }
         else
         {
-            server = ConnectionStrings.Parse(devDatabase, "--dev-database");
+            server = ConnectionStrings.Parse(devDatabase, OptionNames.Mark("dev-database"));
             serverDescription = ConnectionStrings.Describe(server);
         }
         Redactor.Register(server.Password);
@@ -46,11 +46,11 @@ public static class Verifier
         var created = false;
         var admin = server;
         var template = "";
-        if (trace is not null && devDatabase is not null)
+        if (trace is not null && devDatabase is not null && server.Database is { Length: > 0 } copied && copied != "postgres")
         {
             // A database cannot be copied while anyone is connected to it, this run included.
-            template = $" TEMPLATE \"{server.Database ?? "postgres"}\"";
-            admin = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = server.Database == "postgres" ? "template1" : "postgres" };
+            template = $" TEMPLATE \"{copied}\"";
+            admin = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "postgres" };
         }
         try
         {
@@ -88,7 +88,7 @@ public static class Verifier
         }
         catch (Exception e) when (DatabaseTarget.TranslateConnectFailure(e, description) is { } translated)
         {
-            throw translated;
+            throw new MigrationException(translated.Failure with { Parameter = "dev-database" }, e);
         }
         try
         {

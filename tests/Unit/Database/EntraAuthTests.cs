@@ -112,7 +112,7 @@ public class EntraAuthTests
         var result = await new Migrator(settings, tokens).UpAsync(NullListener.Instance);
 
         Assert.Equal(ReasonCodes.DbAuthFailed, result.Failure!.Reason);
-        Assert.Contains("--auth entra: no Entra ID access token for", result.Failure.Message);
+        Assert.Contains("--auth entra: no Entra ID access token for", result.Failure.For(OptionNames.CommandLine).Message);
         Assert.Contains("No response from the IMDS endpoint", result.Failure.Message);
         Assert.Contains("AZURE_CLIENT_ID", result.Failure.Action);
         Assert.False(await db.TableExistsAsync("schema_migrations"));

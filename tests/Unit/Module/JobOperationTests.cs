@@ -87,7 +87,7 @@ public sealed class JobOperationTests : IDisposable
         var text = FailureText.Describe(error.Failure);
         Assert.Contains($"execution {execution.ExecutionName} Failed: password authentication failed for user \"postgres\" (28P01)", text);
         Assert.Matches(@$"detail: \S+Z stdout {execution.ExecutionName}-\w{{5}}: result: failed reasonCode=DB_AUTH_FAILED exitCode=6 sqlstate=28P01", text);
-        Assert.StartsWith("Update the DB_CONN secret", error.Failure.Action);
+        Assert.StartsWith("Fix the user or password in DB_CONN or --connection", error.Failure.Action); // the job runs the runner: its words
 
         var artifact = File.ReadAllText(execution.ArtifactPath!);
         Assert.Equal("DB_AUTH_FAILED", JsonDocument.Parse(artifact).RootElement.GetProperty("reasonCode").GetString());

@@ -1,4 +1,5 @@
 using SchemaMigrate.Cmdlets.Hosting;
+using SchemaMigrate.Engine.Diagnostics;
 
 namespace SchemaMigrate.Tests.Module;
 
@@ -135,5 +136,68 @@ public class OperationPumpTests
         await late.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(ran);
+    }
+
+    [Fact]
+    public void A_question_answered_with_a_MigrationException_goes_to_the_work_alone_and_the_pump_goes_on()
+    {
+        using var pump = new OperationPump();
+        var posted = false;
+
+        var e = Assert.Throws<MigrationException>(() => pump.Run(ct =>
+        {
+            try
+            {
+                pump.Ask<bool>(() => throw new MigrationException(ReasonCodes.ConfirmationRequired, "cannot prompt"));
+            }
+            finally
+            {
+                pump.Post(() => posted = true);
+            }
+            return Task.CompletedTask;
+        }));
+
+        Assert.Equal(ReasonCodes.ConfirmationRequired, e.Reason);
+        Assert.True(posted, "the pump stopped running posts after a question the work was answered with a failure");
+    }
+
+    [Fact]
+    public void The_tick_runs_on_the_pipeline_thread_while_the_work_is_quiet()
+    {
+        using var pump = new OperationPump();
+        var pipelineThread = Environment.CurrentManagedThreadId;
+        var ticks = new List<int>();
+
+        pump.Run(async ct => await Task.Delay(OperationPump.TickInterval * 4, ct), () => ticks.Add(Environment.CurrentManagedThreadId));
+
+        Assert.True(ticks.Count >= 2, $"{ticks.Count} ticks during a quiet second");
+        Assert.All(ticks, t => Assert.Equal(pipelineThread, t));
+    }
+
+    [Fact]
+    public async Task After_a_stop_the_works_own_failure_wins_over_the_pipelines_stopped_exception()
+    {
+        using var stop = new CancellationTokenSource();
+        using var pump = new OperationPump(stop.Token);
+
+        var run = Task.Run(() => pump.Run(async ct =>
+        {
+            pump.Post(() =>
+            {
+                stop.Cancel();
+                throw new OperationCanceledException("a Write* during a stopping pipeline");
+            });
+            try
+            {
+                await Task.Delay(TimeSpan.FromMinutes(5), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new MigrationException(ReasonCodes.Cancelled, "stopped waiting for execution migrate-abc1234; it keeps running");
+            }
+        }));
+
+        var e = await Assert.ThrowsAsync<MigrationException>(() => run);
+        Assert.Contains("migrate-abc1234", e.Message);
     }
 }

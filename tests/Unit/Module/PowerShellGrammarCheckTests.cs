@@ -15,7 +15,8 @@ public class PowerShellGrammarCheckTests
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        // A bound for a hung node, not a timing: parsing takes seconds, but minutes on a loaded 2-core machine.
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
         return (process.ExitCode, await stdout + await stderr);
     }
 

@@ -94,7 +94,7 @@ internal sealed class TraceJudge(TraceInput input, IReadOnlyList<SchemaChange> c
             else if (was is not null && !AppQueries.SaysNothing(was) && image == "rollback")
                 yield return Located(rule, StatementClass.Risky, input.Pending[0].Id, 1,
                     $"{what} does not prepare even before the pending files: {was.Message}",
-                    "the queries file does not match the schema the trace started from: export it again, or check --applied-through");
+                    "the queries file does not match the schema the trace started from: export it again, or check which files the trace replayed as deployed");
         }
     }
 
