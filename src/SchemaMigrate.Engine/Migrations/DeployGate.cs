@@ -60,10 +60,10 @@ public static class DeployGate
     public static Failure? RequireTrace(string report, IReadOnlyList<MigrationFile> toApply)
     {
         if (toApply.Count == 0) return null;
-        Safety.Trace.TraceCoverage coverage;
+        TraceCoverage coverage;
         try
         {
-            coverage = Safety.Trace.TraceJson.Read(report);
+            coverage = TraceJson.Read(report);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {

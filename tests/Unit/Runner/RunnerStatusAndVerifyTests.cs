@@ -73,8 +73,11 @@ public class RunnerStatusAndVerifyTests
         Assert.Equal("004_broken.sql", run.Result.GetProperty("file").GetString());
         var statuses = run.Events.Where(e => e.GetProperty("event").GetString() == "status").Select(e => e.GetProperty("state").GetString());
         Assert.Equal(["Applied", "Applied", "Applied", "Pending"], statuses);
+        // Other tests verify on the same server at the same time: look for this run's own scratch database.
+        var scratch = System.Text.RegularExpressions.Regex.Match(run.EventsOf("run.started")[0].GetProperty("database").GetString()!, @"/(schemamigrate_verify_\w+) ").Groups[1].Value;
+        Assert.StartsWith("schemamigrate_verify_", scratch);
         await using var probe = await TestDatabase.CreateAsync();
-        Assert.Equal(0L, await probe.ScalarAsync<long>("SELECT count(*) FROM pg_database WHERE datname LIKE 'schemamigrate_verify_%'"));
+        Assert.Equal(0L, await probe.ScalarAsync<long>($"SELECT count(*) FROM pg_database WHERE datname = '{scratch}'"));
         var password = new Npgsql.NpgsqlConnectionStringBuilder(server).Password!;
         Assert.DoesNotContain(password, run.Output);
     }

@@ -51,6 +51,27 @@ public class TraceRunnerTests
     }
 
     [Fact]
+    public async Task On_a_dev_database_the_trace_runs_on_a_copy_and_reports_table_sizes_without_the_password()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = MigrationFolder.FromSamples();
+        Assert.Equal(0, (await RunnerProcess.RunAsync(db.ConnectionString, folder.Path)).ExitCode);
+        await db.ExecuteAsync("INSERT INTO accounts (slug, name) VALUES ('acme', 'Acme'); INSERT INTO users (account_id, email) SELECT 1, 'u' || g || '@acme.test' FROM generate_series(1, 3000) g;");
+        folder.Add("004_users_public_id.sql", Risky);
+
+        var run = await RunnerProcess.RunAsync(Env(folder.Path), "verify", "--trace", "--format", "json", "--dev-database", db.ConnectionString);
+
+        Assert.Equal(24, run.ExitCode);
+        var statement = Assert.Single(run.EventsOf("trace.statement"));
+        var users = statement.GetProperty("rewrites").EnumerateArray().Single(r => r.GetProperty("relation").GetString() == "users");
+        Assert.True(users.GetProperty("bytes").GetInt64() > 200_000, users.ToString());
+        Assert.DoesNotContain(db.Password, run.Output);
+        // The copy had the journal: only 004 was traced, and the database itself is untouched.
+        Assert.Equal(["004_users_public_id.sql"], run.EventsOf("trace.file").Select(f => f.GetProperty("id").GetString()));
+        Assert.Equal(3, (await db.JournalAsync()).Count);
+    }
+
+    [Fact]
     public async Task Up_with_require_trace_refuses_a_file_the_report_does_not_cover_before_anything_runs()
     {
         await using var db = await TestDatabase.CreateAsync();

@@ -1,45 +1,43 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using SchemaMigrate.Engine.Diagnostics;
+using SchemaMigrate.Engine.Safety;
+using SchemaMigrate.Engine.Safety.Trace;
 
-namespace SchemaMigrate.Engine.Safety.Trace;
+namespace SchemaMigrate.Engine.Migrations;
 
 /// <summary>
 /// The trace report as JSON lines (`verify --trace --format json`), the file `up --require-trace` reads back:
 /// one "trace.file" line per pending file traced to the end (id, checksum), one "trace.statement" line per
 /// statement (file, line, locks with relation and mode, rewrites, findings with ruleId and class, ...), one
 /// "trace.schema" line per schema change and one "trace.finding" line per finding of the schema diff and the
-/// queries. Every string is redacted.
+/// queries. Lines of MigrateRunner's --json contract (RunnerJson): every string is redacted.
 /// </summary>
 public static class TraceJson
 {
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static IEnumerable<string> Lines(TraceReport report)
     {
         foreach (var file in report.Files)
         {
-            yield return Line("trace.file", w =>
+            yield return RunnerJson.Line("trace.file", w =>
             {
                 w.WriteString("id", file.Id);
                 w.WriteString("checksum", file.Checksum);
                 w.WriteNumber("statements", file.Statements.Count);
             });
-            foreach (var s in file.Statements) yield return Line("trace.statement", w => Statement(w, s, report.Sizes));
+            foreach (var s in file.Statements) yield return RunnerJson.Line("trace.statement", w => Statement(w, s, report.Sizes));
         }
         foreach (var change in report.SchemaChanges)
-            yield return Line("trace.schema", w =>
+            yield return RunnerJson.Line("trace.schema", w =>
             {
                 w.WriteString("file", change.File);
                 w.WriteNumber("line", change.Line);
                 w.WriteString("change", change.Change.ToString());
                 w.WriteString("kind", change.Kind);
                 w.WriteString("object", change.Object);
-                Optional(w, "before", change.Before);
-                Optional(w, "after", change.After);
-                Optional(w, "breaks", change.Breaks);
+                RunnerJson.Optional(w, "before", change.Before);
+                RunnerJson.Optional(w, "after", change.After);
+                RunnerJson.Optional(w, "breaks", change.Breaks);
             });
-        foreach (var finding in report.SetFindings) yield return Line("trace.finding", w => FindingFields(w, finding));
+        foreach (var finding in report.SetFindings) yield return RunnerJson.Line("trace.finding", w => FindingFields(w, finding));
     }
 
     /// <summary>What a report says about each file: the checksum it traced, and its findings that refuse (unwaived, not allowed).</summary>
@@ -98,14 +96,14 @@ public static class TraceJson
             w.WriteString("relation", strongest.Relation);
             w.WriteString("mode", strongest.Mode.ToString());
             w.WriteNumber("heldMs", Math.Round(s.HeldFor.TotalMilliseconds, 1));
-            Strings(w, "blocks", s.Blocks);
+            RunnerJson.Strings(w, "blocks", s.Blocks);
             w.WriteEndObject();
         }
         Relations(w, "rewrites", s.Rewrites, sizes);
         Relations(w, "scanned", s.Scanned, sizes);
-        Strings(w, "newConstraints", s.NewConstraints);
-        Strings(w, "validatedConstraints", s.ValidatedConstraints);
-        Strings(w, "newIndexes", s.NewIndexes);
+        RunnerJson.Strings(w, "newConstraints", s.NewConstraints);
+        RunnerJson.Strings(w, "validatedConstraints", s.ValidatedConstraints);
+        RunnerJson.Strings(w, "newIndexes", s.NewIndexes);
         w.WriteNumber("elapsedMs", Math.Round(s.Elapsed.TotalMilliseconds, 1));
         w.WriteStartArray("predictions");
         foreach (var p in s.Predictions)
@@ -136,7 +134,7 @@ public static class TraceJson
         w.WriteString("file", f.File);
         w.WriteNumber("line", f.Line);
         w.WriteString("message", f.Message);
-        Optional(w, "because", f.Because);
+        RunnerJson.Optional(w, "because", f.Because);
         w.WriteString("page", f.Page);
     }
 
@@ -150,31 +148,6 @@ public static class TraceJson
             if (sizes.TryGetValue(r, out var bytes)) w.WriteNumber("bytes", bytes);
             w.WriteEndObject();
         }
-        w.WriteEndArray();
-    }
-
-    private static string Line(string name, Action<Utf8JsonWriter> body)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, Options))
-        {
-            w.WriteStartObject();
-            w.WriteString("event", name);
-            body(w);
-            w.WriteEndObject();
-        }
-        return Redactor.Redact(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
-    }
-
-    private static void Optional(Utf8JsonWriter w, string name, string? value)
-    {
-        if (!string.IsNullOrEmpty(value)) w.WriteString(name, value);
-    }
-
-    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
         w.WriteEndArray();
     }
 }
