@@ -95,6 +95,21 @@ public class TraceTests
     }
 
     [Fact]
+    public async Task A_failing_statement_ends_the_trace_at_its_file_and_line_and_keeps_what_ran_before_it()
+    {
+        var result = await TraceAsync(Users, [
+            ("002_users_email.sql", "ALTER TABLE users ADD COLUMN email text;"),
+            ("003_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE TABLE order_lines (order_id bigint REFERENCES ordrs (id));"),
+            ("004_never.sql", "CREATE TABLE never (id int);"),
+        ]);
+
+        Assert.Equal("SQL_APPLY_FAILED", result.Apply.Failure?.ReasonCode);
+        Assert.Equal(("003_orders.sql", 2), (result.Apply.Failure!.File, result.Apply.Failure.Line));
+        Assert.Equal(["002_users_email.sql"], result.Trace!.Files.Select(f => f.Id));
+        Assert.Equal(MigrationState.Pending, result.Status!.Migrations.Single(m => m.Id == "003_orders.sql").State);
+    }
+
+    [Fact]
     public async Task A_prediction_the_test_gets_wrong_is_reported_as_a_mismatch()
     {
         await using var db = await TestDatabase.CreateAsync();
