@@ -30,10 +30,11 @@ public sealed record TraceRequest(string? AppliedThrough = null, string? AppQuer
 
         var migrator = new Migrator(scratch);
         await using var database = DatabaseTarget.Create(scratch);
+        string journal;
         await using (var conn = await database.OpenAsync(ct))
         {
-            var table = await Journal.EnsureAsync(conn, ct);
-            deployed ??= (await Journal.ReadAsync(conn, table, ct)).Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
+            journal = await Journal.EnsureAsync(conn, ct);
+            deployed ??= (await Journal.ReadAsync(conn, journal, ct)).Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         }
         var replay = await migrator.UpAsync(listener, deployed, ct);
         if (!replay.Succeeded) return (replay, null);
@@ -53,7 +54,7 @@ public sealed record TraceRequest(string? AppliedThrough = null, string? AppQuer
             MustRunAlone = s => StatementRules.RefusedInTransactionName(s) is not null,
             Record = async (conn, file, token) =>
             {
-                await using var batch = new NpgsqlBatch(conn) { BatchCommands = { Journal.Insert(await Journal.EnsureAsync(conn, token), byId[file.Id]) } };
+                await using var batch = new NpgsqlBatch(conn) { BatchCommands = { Journal.Insert(journal, byId[file.Id]) } };
                 await batch.ExecuteNonQueryAsync(token);
             },
         };

@@ -23,7 +23,6 @@ internal sealed class Tracer
     private readonly Dictionary<long, long> _scans = [];
     /// <summary>Relations created in the transaction now running: invisible to other sessions, so their locks block nobody.</summary>
     private readonly HashSet<string> _createdInTransaction = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
 
     private Tracer(TraceInput input, NpgsqlConnection conn, NpgsqlConnection observer)
     {
@@ -115,11 +114,9 @@ internal sealed class Tracer
         }
         var traced = files.Select(f => new TracedFile(f.File.Id, f.File.Checksum, f.Steps.Select(judge.Statement).ToArray())).ToArray();
         setFindings.AddRange(judge.FileFindings(files.Select(f => f.File)));
-        foreach (var s in traced.SelectMany(f => f.Statements))
-            foreach (var name in s.Rewrites.Concat(s.Scanned)) _touched.TryAdd(name, 0);
         return new TraceReport
         {
-            Files = traced, SchemaChanges = changes, SetFindings = setFindings, Sizes = await SizesAsync(ct),
+            Files = traced, SchemaChanges = changes, SetFindings = setFindings, Sizes = await SizesAsync(traced.SelectMany(f => f.Statements).SelectMany(s => s.Rewrites.Concat(s.Scanned)).Distinct(), ct),
             QueriesChecked = checkedQueries, QueriesSkipped = skipped, Failure = failure,
         };
     }
@@ -256,10 +253,11 @@ internal sealed class Tracer
         return results;
     }
 
-    private async Task<IReadOnlyDictionary<string, long>> SizesAsync(CancellationToken ct)
+    /// <summary>The total size (heap, indexes, TOAST) of each rewritten or scanned relation, after the pending files.</summary>
+    private async Task<IReadOnlyDictionary<string, long>> SizesAsync(IEnumerable<string> relations, CancellationToken ct)
     {
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var name in _touched.Keys)
+        foreach (var name in relations)
         {
             await using var cmd = new NpgsqlCommand("SELECT pg_total_relation_size(to_regclass($1))", _conn) { Parameters = { new() { Value = name } } };
             if (await cmd.ExecuteScalarAsync(ct) is long size) sizes[name] = size;
