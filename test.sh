@@ -26,3 +26,6 @@ dotnet publish src/SchemaMigrate.Cmdlets -c Release --nologo -v q
 dotnet test tests/Unit -c Release --no-build --nologo --logger "console;verbosity=normal"
 
 pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Pester
+
+# What the reliability suite exercised (xunit writes it when its run ends): bad inputs, faults, ARM answers.
+cat out/reliability.txt

@@ -19,6 +19,7 @@
         'Get-MigrationJobExecution'
         'Stop-MigrationJobExecution'
         'Get-MigrationJobLog'
+        'Invoke-ApiSmokeTest'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

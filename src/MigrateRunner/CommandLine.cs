@@ -37,6 +37,8 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
           --lock-retries <n>          retries after a lock timeout, with backoff, default 3 [SCHEMAMIGRATE_LOCK_RETRIES]
           --statement-timeout <dur>   statement_timeout for migration statements, default none [SCHEMAMIGRATE_STATEMENT_TIMEOUT]
           --auth <password|entra>     password from the connection string, or an Entra ID token [SCHEMAMIGRATE_AUTH]
+          --journal-schema <name>     the journal's schema, default: where the journal is, else public [SCHEMAMIGRATE_JOURNAL_SCHEMA]
+          --journal-table <name>      the journal's table, default schema_migrations [SCHEMAMIGRATE_JOURNAL_TABLE]
           --allow <phases>            let the deploy gate apply contract and/or backfill files: contract, backfill or contract,backfill [SCHEMAMIGRATE_ALLOW]
           --dev-database <string>     verify: create and drop a scratch database on this server instead of a throwaway cluster
           --format <text|json|sarif>  lint, verify --trace: how to report (sarif: a SARIF 2.1.0 log on stdout)
@@ -47,7 +49,8 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
           --require-trace <file>      up, plan: refuse files the verify --trace --format json report does not cover or refuses [SCHEMAMIGRATE_REQUIRE_TRACE]
           --help, --version
 
-        Durations: 500ms, 5s, 2min, 1h. Exit code 0 is success; every failure has a reason code and its own exit code.
+        Durations: 500ms, 5s, 2min, 1h. Journal names are taken exactly as stored (case kept, no quotes).
+        Exit code 0 is success; every failure has a reason code and its own exit code.
         Prefer DB_CONN over --connection: command lines are visible to other processes.
         """;
 
@@ -81,6 +84,8 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
                 case "--lock-retries": settings = settings with { LockRetries = MigrationSettings.ParseCount(Value(), arg) }; break;
                 case "--statement-timeout": settings = settings with { StatementTimeout = MigrationSettings.ParseDuration(Value(), arg) }; break;
                 case "--auth": settings = settings with { Auth = MigrationSettings.ParseAuth(Value(), arg) }; break;
+                case "--journal-schema": settings = settings with { JournalSchema = MigrationSettings.ParseName(Value(), arg) }; break;
+                case "--journal-table": settings = settings with { JournalTable = MigrationSettings.ParseJournalTable(Value(), arg) }; break;
                 case "--dev-database": devDatabase = Value(); break;
                 case "--allow": settings = settings with { AllowedPhases = AllowedPhasesParser.Parse(Value(), arg) }; break;
                 case "--format":

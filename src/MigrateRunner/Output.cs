@@ -13,6 +13,8 @@ internal interface IRunnerOutput : IMigrationListener
     void Note(string message);
     void Status(StatusReport report);
     void Plan(MigrationPlan plan);
+    /// <summary>What verify left in its scratch database: for people, what matters, with the failure last.</summary>
+    void Verified(StatusReport report, Failure? failure);
     /// <summary>lint's findings and, per judged file, the class of each statement.</summary>
     void Lint(LintReport report);
     /// <summary>verify --trace: each pending statement, the schema diff and every finding.</summary>
@@ -31,6 +33,8 @@ internal sealed class JsonOutput(TextWriter stdout) : IRunnerOutput
     {
         foreach (var m in report.Migrations) stdout.WriteLine(RunnerJson.Status(m));
     }
+
+    public void Verified(StatusReport report, Failure? failure) => Status(report);
 
     public void Plan(MigrationPlan plan)
     {
@@ -75,7 +79,7 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
                 if (s.Pending == 0) Out("nothing to apply");
                 break;
             case MigrationStarting s:
-                Out($"applying {s.Id} ({s.Index}/{s.Total}){(s.Directives.Count > 0 ? " [" + string.Join(", ", s.Directives) + "]" : "")}");
+                Out($"applying {s.Id} ({s.Index}/{s.Total}){Directives(s.Directives, s.Marker)}");
                 break;
             case MigrationApplied s:
                 Out($"applied  {s.Id} in {Ms(s.Elapsed)} ({s.Statements} statement{(s.Statements == 1 ? "" : "s")})");
@@ -102,7 +106,7 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
                 Out($"resuming {s.Id} at statement {s.Statement}/{s.Total} ({s.Reason})");
                 break;
             case StatementApplied s:
-                Out($"  statement {s.Index}/{s.Total} (line {s.Line}) of {s.Id} committed in {Ms(s.Elapsed)}");
+                Out($"  statement {s.Index}/{s.Total} (line {s.Line}) of {s.Id} {(s.Committed ? "committed" : "ran in the file's own transaction")} in {Ms(s.Elapsed)}");
                 break;
             case GateFindingReported s:
                 Out(DeployGate.LogLine(s.Finding));
@@ -115,7 +119,7 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
     public void Status(StatusReport report)
     {
         Out($"status: {report.MigrationsDirectory} -> {report.Database}");
-        Out(report.Journal is null ? "journal: not created yet (nothing applied)" : $"journal: {report.Journal}");
+        Out(Journal(report));
         if (report.Migrations.Count == 0) { Out("no migrations"); return; }
         var width = Math.Max(2, report.Migrations.Max(m => m.Id.Length));
         Out($"{"State",-11} {"Id".PadRight(width)}  {"Applied at (UTC)",-19}  Checksum");
@@ -123,8 +127,7 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
         {
             var at = m.AppliedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
             var checksum = (m.Checksum ?? m.AppliedChecksum ?? "")[..Math.Min(12, (m.Checksum ?? m.AppliedChecksum ?? "").Length)];
-            var directives = m.Directives.Count > 0 ? "  [" + string.Join(", ", m.Directives) + "]" : "";
-            Out($"{m.State,-11} {m.Id.PadRight(width)}  {at,-19}  {checksum}{directives}");
+            Out($"{m.State,-11} {m.Id.PadRight(width)}  {at,-19}  {checksum} {Directives(m.Directives, m.Marker)}".TrimEnd());
         }
         foreach (var m in report.Migrations)
             foreach (var w in m.Warnings) Out($"  {m.State}: {w}");
@@ -139,10 +142,7 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
         if (plan.ToApply.Count == 0) { Out("nothing to apply"); return; }
         Out($"up would apply {plan.ToApply.Count} migration{(plan.ToApply.Count == 1 ? "" : "s")}, in this order:");
         foreach (var file in plan.ToApply)
-        {
-            var directives = file.Directives.Names.Count > 0 ? " [" + string.Join(", ", file.Directives.Names) + "]" : "";
-            Out($"  {file.Id} ({file.Script.Statements.Count} statement{(file.Script.Statements.Count == 1 ? "" : "s")}){directives}");
-        }
+            Out($"  {file.Id} ({file.Script.Statements.Count} statement{(file.Script.Statements.Count == 1 ? "" : "s")}){Directives(file.Directives.Names, file.Directives.Marker)}");
         foreach (var finding in plan.Gate.Findings) Out(DeployGate.LogLine(finding));
     }
 
@@ -199,6 +199,35 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
         >= 1L << 10 => $"{bytes / 1024.0:0} kB",
         _ => $"{bytes} bytes",
     };
+
+    /// <summary>
+    /// Verify's status in a few lines however long the folder is: the applied range, then each migration in any
+    /// other state, the one that failed, and the range it kept from running; the error itself follows last.
+    /// </summary>
+    public void Verified(StatusReport report, Failure? failure)
+    {
+        Out($"status: {report.MigrationsDirectory} -> {report.Database}");
+        Out(Journal(report));
+        var migrations = report.Migrations;
+        var failed = failure?.File is { } id ? migrations.FirstOrDefault(m => m.Id == id && m.State != MigrationState.Applied) : null;
+        var applied = migrations.Where(m => m.State == MigrationState.Applied).ToList();
+        Out($"{applied.Count} applied{Range(applied)}");
+        foreach (var m in migrations.Where(m => m.State is not (MigrationState.Applied or MigrationState.Pending) && m != failed))
+            Out($"{m.State,-11} {m.Id}: {string.Join("; ", m.Warnings)}");
+        if (failed is not null) Out($"{(failed.State == MigrationState.Incomplete ? "Incomplete" : "Failed"),-11} {failure!.Location} ({failure.ReasonCode}; the error is below)");
+        var notRun = migrations.Where(m => m.State == MigrationState.Pending && m != failed).ToList();
+        if (notRun.Count > 0) Out($"{notRun.Count} pending{(failed is null ? "" : " after it, not attempted")}{Range(notRun)}");
+    }
+
+    private static string Range(IReadOnlyList<MigrationStatus> ms) =>
+        ms.Count switch { 0 => "", 1 => $": {ms[0].Id}", 2 => $": {ms[0].Id}, {ms[1].Id}", _ => $": {ms[0].Id} ... {ms[^1].Id}" };
+
+    private static string Journal(StatusReport report) =>
+        report.Journal is not null ? $"journal: {report.Journal}" : $"journal: not created yet ({report.JournalName}; nothing applied)";
+
+    /// <summary>" [no-transaction, lock-timeout=2s]", saying which marker of another tool made a file no-transaction.</summary>
+    private static string Directives(IReadOnlyList<string> names, string? marker) =>
+        names.Count == 0 ? "" : " [" + string.Join(", ", names.Select(n => n == "no-transaction" && marker is not null ? $"no-transaction, read from '{marker}'" : n)) + "]";
 
     public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
     {

@@ -78,7 +78,7 @@ async Task<int> Run(string[] arguments)
             {
                 output.Note($"verify: applying every migration in {Path.GetFullPath(command.Settings.MigrationsDirectory)} to a scratch database");
                 var result = await Verifier.RunAsync(command.Settings, command.DevDatabase, output, cancel.Token);
-                if (result.Status is { } report) output.Status(report);
+                if (result.Status is { } report) output.Verified(report, result.Apply.Failure);
                 output.Note($"verify: scratch database on {result.Server} removed");
                 return output.Result("verify", result.Apply.Failure, clock.Elapsed, ApplyCounts(result.Apply));
             }

@@ -125,6 +125,22 @@ Describe 'Invoke-SchemaMigration' {
         Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false -PassThru | Should -BeNullOrEmpty
     }
 
+    It 'keeps the journal where -JournalSchema and -JournalTable say, and the status reads it there' {
+        Invoke-SchemaMigration $folder -ConnectionString $target.Connection -JournalSchema ops -JournalTable journal -Confirm:$false
+        Test-Table -Server $script:server -Database $target.Database -Table 'ops.journal' | Should -BeTrue
+        Test-Table -Server $script:server -Database $target.Database -Table 'schema_migrations' | Should -BeFalse
+        (Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection -JournalSchema ops -JournalTable journal).State |
+            Should -Be @('Applied', 'Applied', 'Applied')
+    }
+
+    It 'speaks PowerShell in JOURNAL_INCOMPATIBLE: -JournalTable, not --journal-table' {
+        Invoke-TestSql -Server $script:server -Database $target.Database -Sql 'CREATE TABLE schema_migrations (version bigint NOT NULL, dirty boolean NOT NULL)' | Out-Null
+        $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false }
+        $failure.FullyQualifiedErrorId | Should -Be 'JOURNAL_INCOMPATIBLE,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.ErrorDetails.RecommendedAction | Should -Match '-JournalTable'
+        $failure.ErrorDetails.RecommendedAction | Should -Not -Match '--journal-table'
+    }
+
     It 'applies up to the last of the piped status objects' {
         Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection -State Pending |
             Select-Object -First 2 |

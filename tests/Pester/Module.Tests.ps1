@@ -25,9 +25,9 @@ BeforeAll {
 }
 
 Describe 'The module' {
-    It 'exports exactly the migration and job cmdlets' {
+    It 'exports exactly the migration, job and smoke-test cmdlets' {
         (Get-Command -Module SchemaMigrate).Name | Sort-Object | Should -Be @('Get-MigrationJobExecution', 'Get-MigrationJobLog',
-            'Get-SchemaMigrationStatus', 'Invoke-SchemaMigration', 'New-SchemaMigration', 'Start-MigrationJob', 'Stop-MigrationJobExecution',
+            'Get-SchemaMigrationStatus', 'Invoke-ApiSmokeTest', 'Invoke-SchemaMigration', 'New-SchemaMigration', 'Start-MigrationJob', 'Stop-MigrationJobExecution',
             'Test-SchemaMigration')
     }
 
@@ -51,7 +51,7 @@ Describe 'The module' {
     }
 
     It 'loads a format view for each output type' {
-        $types = 'SchemaMigrationStatus', 'SchemaMigrationResult', 'SchemaMigrationTestResult', 'MigrationJobExecution', 'MigrationJobLogEntry'
+        $types = 'SchemaMigrationStatus', 'SchemaMigrationResult', 'SchemaMigrationTestResult', 'MigrationJobExecution', 'MigrationJobLogEntry', 'ApiSmokeAssertion'
         foreach ($type in $types) {
             (Get-FormatData -TypeName "SchemaMigrate.Cmdlets.$type").FormatViewDefinition.Control | Should -BeOfType ([System.Management.Automation.TableControl])
         }

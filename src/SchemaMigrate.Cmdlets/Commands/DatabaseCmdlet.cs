@@ -20,6 +20,16 @@ public abstract class DatabaseCmdlet : SchemaMigrateCmdlet
     [ValidateSet("Password", "Entra")]
     public string? Auth { get; set; }
 
+    /// <summary>The journal's schema; default SCHEMAMIGRATE_JOURNAL_SCHEMA, else where the journal is, else public.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JournalSchema { get; set; }
+
+    /// <summary>The journal's table; default SCHEMAMIGRATE_JOURNAL_TABLE, else schema_migrations.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JournalTable { get; set; }
+
     internal SettingsParameters ConnectionParameters(string? path)
     {
         var credential = Credential == PSCredential.Empty ? null : Credential;
@@ -30,6 +40,8 @@ public abstract class DatabaseCmdlet : SchemaMigrateCmdlet
             UserName = credential?.UserName,
             Password = credential?.GetNetworkCredential().Password,
             Auth = Auth,
+            JournalSchema = JournalSchema,
+            JournalTable = JournalTable,
         };
     }
 }

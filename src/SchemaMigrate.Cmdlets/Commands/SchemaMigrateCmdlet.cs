@@ -45,6 +45,13 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
     }
 
     /// <summary>
+    /// Where a deploy artifact goes: -ArtifactPath (default .artifacts/deploy) when it or -CommitSha is given, resolved
+    /// against PowerShell's location (not the process's); null when neither is, and nothing is written.
+    /// </summary>
+    internal string? ArtifactFolder(string? artifactPath, string? commitSha) =>
+        artifactPath is null && commitSha is null ? null : GetUnresolvedProviderPathFromPSPath(artifactPath ?? Engine.Azure.DeployArtifact.DefaultRoot);
+
+    /// <summary>
     /// Prepares (on the pipeline thread) and runs an operation; every failure becomes an ErrorRecord. A stop (Ctrl+C)
     /// still leaves one in $Error: the operation's own CANCELLED failure (e.g. naming the job execution that keeps
     /// running), or a generic one; PowerShell records nothing for a stopped pipeline.

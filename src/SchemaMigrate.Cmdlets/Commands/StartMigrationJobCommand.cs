@@ -46,15 +46,13 @@ public sealed class StartMigrationJobCommand : MigrationJobCmdlet
 
     protected override void ProcessRecord() => Execute(() =>
     {
-        var writesArtifact = ArtifactPath is not null || CommitSha is not null;
         var request = new JobStartRequest(Job())
         {
             Image = Image,
             Force = Force,
             Wait = Wait,
             WorkspaceId = WorkspaceId,
-            // Relative to PowerShell's location, which is not the process's.
-            ArtifactPath = writesArtifact ? GetUnresolvedProviderPathFromPSPath(ArtifactPath ?? MigrationArtifact.DefaultRoot) : null,
+            ArtifactPath = ArtifactFolder(ArtifactPath, CommitSha),
             CommitSha = CommitSha,
         };
         if (Timeout is { } timeout) request = request with { Timeout = timeout };

@@ -56,8 +56,20 @@ public sealed class TestSchemaMigrationCommand : SchemaMigrateCmdlet
     [ValidateSet("Contract", "Backfill")]
     public string[]? Allow { get; set; }
 
+    /// <summary>With -Verify or -Trace: the journal's schema in the scratch database; default SCHEMAMIGRATE_JOURNAL_SCHEMA.</summary>
+    [Parameter(ParameterSetName = VerifySet)]
+    [Parameter(ParameterSetName = TraceSet)]
+    [ValidateNotNullOrEmpty]
+    public string? JournalSchema { get; set; }
+
+    /// <summary>With -Verify or -Trace: the journal's table; default SCHEMAMIGRATE_JOURNAL_TABLE, else schema_migrations.</summary>
+    [Parameter(ParameterSetName = VerifySet)]
+    [Parameter(ParameterSetName = TraceSet)]
+    [ValidateNotNullOrEmpty]
+    public string? JournalTable { get; set; }
+
     protected override void ProcessRecord() =>
-        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, Allow = Allow }), Verify, DevDatabase, AppliedThrough)
+        Execute(() => new TestOperation(BuildSettings(new SettingsParameters { Path = Path, Allow = Allow, JournalSchema = JournalSchema, JournalTable = JournalTable }), Verify, DevDatabase, AppliedThrough)
         {
             Trace = Trace ? new Engine.Migrations.TraceRequest(AppliedThrough, Resolve(AppQueries), Resolve(CurrentAppQueries)) : null,
         }.RunAsync);

@@ -20,6 +20,8 @@ internal sealed record SettingsParameters
     public TimeSpan? LockTimeout { get; init; }
     public TimeSpan? LockWait { get; init; }
     public int? LockRetries { get; init; }
+    public string? JournalSchema { get; init; }
+    public string? JournalTable { get; init; }
     /// <summary>-Allow Contract,Backfill: the phases beyond expand the deploy gate lets this run apply.</summary>
     public string[]? Allow { get; init; }
     /// <summary>-RequireTrace: a trace report every file to apply must be covered by.</summary>
@@ -43,6 +45,8 @@ internal sealed record SettingsParameters
             LockTimeout = LockTimeout ?? settings.LockTimeout,
             LockWait = LockWait ?? settings.LockWait,
             LockRetries = LockRetries ?? settings.LockRetries,
+            JournalSchema = JournalSchema is null ? settings.JournalSchema : MigrationSettings.ParseName(JournalSchema, "-JournalSchema"),
+            JournalTable = JournalTable is null ? settings.JournalTable : MigrationSettings.ParseJournalTable(JournalTable, "-JournalTable"),
             AllowedPhases = Allow is null ? settings.AllowedPhases : AllowedPhasesParser.Parse(string.Join(',', Allow), "-Allow"),
             RequireTrace = RequireTrace is null ? settings.RequireTrace : resolvePath(RequireTrace),
         };

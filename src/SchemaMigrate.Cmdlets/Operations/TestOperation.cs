@@ -43,7 +43,7 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
                 try
                 {
                     file = MigrationFile.Load(Path.Combine(directory, name));
-                    if (Migrator.CheckRunnable(file) is { } refused)
+                    if (Migrator.CheckRunnable(file, names, settings) is { } refused)
                     {
                         valid = false;
                         sink.WriteError(refused, name);

@@ -28,6 +28,8 @@ public sealed class SchemaMigrationStatus
     public string? AppliedChecksum { get; init; }
     public DateTimeOffset? AppliedAt { get; init; }
     public string[] Directives { get; init; } = [];
+    /// <summary>Another tool's no-transaction marker the file is read by (e.g. -- atlas:txmode none), or null.</summary>
+    public string? Marker { get; init; }
     public string[] Warnings { get; init; } = [];
     public string? Path { get; init; }
 
@@ -39,6 +41,7 @@ public sealed class SchemaMigrationStatus
         AppliedChecksum = status.AppliedChecksum,
         AppliedAt = status.AppliedAt,
         Directives = [.. status.Directives],
+        Marker = status.Marker,
         Warnings = [.. status.Warnings],
         Path = status.Path,
     };

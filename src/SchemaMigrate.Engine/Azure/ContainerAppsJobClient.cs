@@ -12,11 +12,16 @@ public interface IContainerAppsJobClient
     /// <summary>A subscription id from an id, a display name, AZURE_SUBSCRIPTION_ID, or the only one the identity sees.</summary>
     Task<string> ResolveSubscriptionAsync(string? subscription, CancellationToken ct);
     Task<MigrationJob> GetJobAsync(JobReference job, CancellationToken ct);
-    /// <summary>Starts an execution (with <paramref name="template"/> replacing the job's containers) and returns its name.</summary>
+    /// <summary>
+    /// Starts an execution (with <paramref name="template"/> replacing the job's containers) and returns its name.
+    /// JOB_START_UNCONFIRMED when ARM accepted the start but did not say which execution it started.
+    /// </summary>
     Task<string> StartAsync(JobReference job, JobExecutionTemplate? template, CancellationToken ct);
     /// <summary>Every execution ARM keeps for the job, all pages.</summary>
     Task<IReadOnlyList<JobExecution>> ListExecutionsAsync(JobReference job, CancellationToken ct);
+    /// <summary>The execution at <paramref name="executionName"/>, named so whatever name its body carries.</summary>
     Task<JobExecution> GetExecutionAsync(JobReference job, string executionName, CancellationToken ct);
+    /// <summary>JOB_STOP_UNCONFIRMED when ARM accepted the stop (202) but its operation could not be followed.</summary>
     Task StopExecutionAsync(JobReference job, string executionName, CancellationToken ct);
     Task<ManagedEnvironment> GetManagedEnvironmentAsync(string environmentId, CancellationToken ct);
 }
@@ -83,12 +88,20 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest) : ICo
 
     public async Task<string> StartAsync(JobReference job, JobExecutionTemplate? template, CancellationToken ct)
     {
+        var what = $"the start of job {job.JobName}";
         var response = await rest.SendAsync(RequestMethod.Post, Url(job.Path + "/start"), template is null ? null : TemplateJson(template), ct, idempotent: false);
-        response = await CompleteOperationAsync(response, ct);
-        var root = response.HasBody ? response.Json() : default;
-        return root.Str("name") ?? (root.Str("id") is { } id ? id[(id.LastIndexOf('/') + 1)..] : null)
-            ?? throw new MigrationException(ReasonCodes.AzureRequestFailed,
-                $"Azure Resource Manager accepted the start of job {job.JobName} but named no execution (x-ms-request-id {response.RequestId}); list the executions to find it");
+        response = await CompleteOperationAsync(response, what, ReasonCodes.JobStartUnconfirmed, ct);
+        var root = JsonObjectOrDefault(response);
+        var (name, id) = (root.Str("name"), root.Str("id"));
+        // The specification's own example answers with a valid name and an id of literal placeholders.
+        if (JobReference.IsName(name)) return name!;
+        if (name is null && ExecutionIdPattern().Match(id ?? "") is { Success: true } m
+            && m.Groups["job"].Value.Equals(job.JobName, StringComparison.OrdinalIgnoreCase) && JobReference.IsName(m.Groups["execution"].Value))
+            return m.Groups["execution"].Value;
+        var received = response.HasBody && root.ValueKind != JsonValueKind.Object ? $"a body that is not a JSON object ({Excerpt(response.Content.ToString())})"
+            : !response.HasBody ? "no body" : $"name {Quoted(name)} and id {Quoted(id)}";
+        throw new MigrationException(ReasonCodes.JobStartUnconfirmed,
+            $"Azure Resource Manager accepted {what} ({response.Status}, x-ms-request-id {response.RequestId}) but named no valid execution: it sent {received}");
     }
 
     public async Task<IReadOnlyList<JobExecution>> ListExecutionsAsync(JobReference job, CancellationToken ct)
@@ -100,38 +113,76 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest) : ICo
     }
 
     public async Task<JobExecution> GetExecutionAsync(JobReference job, string executionName, CancellationToken ct) =>
-        ParseExecution(job, (await rest.SendAsync(RequestMethod.Get, Url($"{job.Path}/executions/{executionName}"), null, ct)).Json());
+        ParseExecution(job, (await rest.SendAsync(RequestMethod.Get, Url($"{job.Path}/executions/{executionName}"), null, ct)).Json()) with
+        {
+            // The path names the resource; the specification's example body names another execution, and bodies may name none.
+            ExecutionName = executionName,
+        };
 
     public async Task StopExecutionAsync(JobReference job, string executionName, CancellationToken ct) =>
-        await CompleteOperationAsync(await rest.SendAsync(RequestMethod.Post, Url($"{job.Path}/executions/{executionName}/stop"), null, ct), ct);
+        await CompleteOperationAsync(await rest.SendAsync(RequestMethod.Post, Url($"{job.Path}/executions/{executionName}/stop"), null, ct),
+            $"the stop of execution {executionName}", ReasonCodes.JobStopUnconfirmed, ct);
 
     public async Task<ManagedEnvironment> GetManagedEnvironmentAsync(string environmentId, CancellationToken ct)
     {
         if (!EnvironmentIdPattern().IsMatch(environmentId))
             throw new MigrationException(ReasonCodes.InvalidArgument, $"'{environmentId}' is not a managed environment resource id");
         var root = (await rest.SendAsync(RequestMethod.Get, Url(environmentId), null, ct)).Json();
-        var logs = (root.Obj("properties") ?? default).Obj("appLogsConfiguration") ?? default;
+        var logs = (root.Obj("properties") ?? default).Obj("appLogsConfiguration");
+        var workspace = (logs?.Obj("logAnalyticsConfiguration") ?? default).Str("customerId");
+        // "logAnalyticsConfiguration: must only be provided when destination is configured as 'log-analytics'".
+        var destination = (logs ?? default).Str("destination") ?? (workspace is null ? null : ManagedEnvironment.LogAnalytics);
         return new ManagedEnvironment(root.Str("id") ?? environmentId, root.Str("name") ?? environmentId[(environmentId.LastIndexOf('/') + 1)..],
-            logs.Str("destination"), (logs.Obj("logAnalyticsConfiguration") ?? default).Str("customerId"));
+            destination, workspace) { HasLogsConfiguration = logs is not null };
     }
 
     private Uri Url(string path) => rest.Url($"{path}?api-version={ApiVersion}");
 
-    /// <summary>A 202 with Location is a long-running operation (final-state-via location): poll until it stops answering 202.</summary>
-    private async Task<AzureResponse> CompleteOperationAsync(AzureResponse response, CancellationToken ct)
+    /// <summary>
+    /// A 202 with Location is a long-running operation (final-state-via location): poll until it stops answering
+    /// 202. ARM has accepted the request by then, so a poll that fails is <paramref name="unconfirmed"/>, never a
+    /// sign that nothing happened.
+    /// </summary>
+    private async Task<AzureResponse> CompleteOperationAsync(AzureResponse response, string what, ReasonCode unconfirmed, CancellationToken ct)
     {
+        var accepted = response;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (response.Status == 202 && response.Location is { } location)
+        try
         {
-            CheckSameHost(location);
-            if (clock.Elapsed > OperationPollLimit)
-                throw new MigrationException(ReasonCodes.AzureRequestFailed,
-                    $"Azure Resource Manager's operation {location.AbsolutePath} did not finish within {Configuration.Durations.Format(OperationPollLimit)} (x-ms-request-id {response.RequestId})");
-            await Task.Delay(response.RetryAfter is { } after ? TimeSpan.FromSeconds(Math.Clamp(after.TotalSeconds, 0, 60)) : TimeSpan.FromSeconds(1), ct);
-            response = await rest.SendAsync(RequestMethod.Get, location, null, ct);
+            while (response.Status == 202 && response.Location is { } location)
+            {
+                CheckSameHost(location);
+                if (clock.Elapsed > OperationPollLimit)
+                    throw new MigrationException(ReasonCodes.AzureRequestFailed,
+                        $"its operation {location.AbsolutePath} did not finish within {Configuration.Durations.Format(OperationPollLimit)}");
+                await Task.Delay(response.RetryAfter is { } after ? TimeSpan.FromSeconds(Math.Clamp(after.TotalSeconds, 0, 60)) : TimeSpan.FromSeconds(1), ct);
+                response = await rest.SendAsync(RequestMethod.Get, location, null, ct);
+            }
+            return response;
         }
-        return response;
+        catch (MigrationException e)
+        {
+            throw new MigrationException(unconfirmed,
+                $"Azure Resource Manager accepted {what} (202, x-ms-request-id {accepted.RequestId}) but following its operation failed: {e.Message}", e);
+        }
     }
+
+    private static JsonElement JsonObjectOrDefault(AzureResponse response)
+    {
+        if (!response.HasBody) return default;
+        try
+        {
+            return response.Json() is { ValueKind: JsonValueKind.Object } root ? root : default;
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
+
+    private static string Quoted(string? value) => value is null ? "(none)" : $"'{Excerpt(value)}'";
+
+    private static string Excerpt(string text) => text.Length <= 200 ? text : text[..200] + "...";
 
     /// <summary>Follows nextLink (absolute, or relative to the endpoint) as the SDK does, keeping the api-version.</summary>
     private async IAsyncEnumerable<IEnumerable<JsonElement>> PagesAsync(Uri first, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -169,7 +220,7 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest) : ICo
             Subscription = job.Subscription!,
             ResourceGroupName = job.ResourceGroupName,
             JobName = job.JobName,
-            ExecutionName = e.Str("name") ?? "",
+            ExecutionName = e.Str("name") ?? (ExecutionIdPattern().Match(e.Str("id") ?? "") is { Success: true } m ? m.Groups["execution"].Value : ""),
             Id = e.Str("id"),
             Status = properties.Str("status"),
             StartTime = properties.Time("startTime"),
@@ -228,4 +279,7 @@ internal sealed partial class ContainerAppsJobClient(AzureRestClient rest) : ICo
 
     [GeneratedRegex(@"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.App/managedEnvironments/[-\w\._\(\)]+$", RegexOptions.IgnoreCase)]
     private static partial Regex EnvironmentIdPattern();
+
+    [GeneratedRegex(@"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.App/jobs/(?<job>[^/]+)/executions/(?<execution>[^/]+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex ExecutionIdPattern();
 }

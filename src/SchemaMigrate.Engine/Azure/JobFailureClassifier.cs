@@ -20,7 +20,7 @@ namespace SchemaMigrate.Engine.Azure;
 /// <item>System rows: a crash exit code (139 SIGSEGV, 137 / OOMKilled) or a runtime that could not start.</item>
 /// <item>System rows: DeadlineExceeded, the platform's replica timeout: JOB_TIMEOUT.</item>
 /// <item>System rows: any other non-zero exit code, or BackoffLimitExceeded: JOB_EXECUTION_FAILED naming it.</item>
-/// <item>The status alone: JOB_EXECUTION_FAILED.</item>
+/// <item>The status alone: JOB_EXECUTION_FAILED, saying why the logs could not be read when they could not.</item>
 /// </list>
 /// Within one rank the newest row wins, so a retried execution is judged by its last attempt.
 /// </summary>
@@ -28,7 +28,8 @@ public static partial class JobFailureClassifier
 {
     private const int MaxEvidenceLength = 500;
 
-    public static Failure Classify(string executionName, string? status, IReadOnlyList<JobLogEntry> logs, TimeSpan? waitTimedOutAfter = null)
+    public static Failure Classify(string executionName, string? status, IReadOnlyList<JobLogEntry> logs, TimeSpan? waitTimedOutAfter = null,
+        Failure? logsUnavailable = null)
     {
         // Rows of one instant keep their written order, reversed with the rest.
         var newestFirst = logs.OrderBy(e => e.Time).Reverse().ToList();
@@ -53,6 +54,11 @@ public static partial class JobFailureClassifier
         }
         if (evidence is not null) return evidence;
 
+        if (logsUnavailable is { } unavailable)
+            return Make(ReasonCodes.JobExecutionFailed, subject, $"its logs could not be read, so nothing names the failure: {unavailable.Message}", null) with
+            {
+                NextStep = unavailable.Action,
+            };
         var what = string.Equals(status, JobExecutionStatus.Stopped, StringComparison.OrdinalIgnoreCase)
             ? "it was stopped (Stop-MigrationJobExecution, the portal, or the platform) and its logs name no failure"
             : logs.Count == 0 ? "no console or system rows were found; it may never have got a replica (image, secret or start failure)"

@@ -32,18 +32,28 @@ internal sealed class JobLogReader(IContainerAppsJobClient arm, ILogAnalyticsCli
         if (!string.IsNullOrWhiteSpace(workspaceId)) return new LogTail(workspaceId.Trim(), "workspace given explicitly");
         var definition = await arm.GetJobAsync(job, ct);
         if (definition.EnvironmentId is null)
-            throw NoWorkspace($"job {job.JobName} names no managed environment", "Pass -WorkspaceId with the Log Analytics workspace id (a GUID).");
+            throw Unavailable($"job {job.JobName} names no managed environment", "Pass -WorkspaceId with the Log Analytics workspace id (a GUID).");
         var environment = await arm.GetManagedEnvironmentAsync(definition.EnvironmentId, ct);
+        var name = environment.Name;
         return environment.LogsDestination switch
         {
-            ManagedEnvironment.LogAnalytics when environment.WorkspaceId is { } id =>
-                new LogTail(id, $"managed environment {environment.Name} (destination log-analytics)"),
-            ManagedEnvironment.AzureMonitor => throw NoWorkspace(
-                $"managed environment {environment.Name} sends logs through Azure Monitor diagnostic settings, which do not name the workspace here",
-                "Pass -WorkspaceId with the workspace id (a GUID) of the Log Analytics workspace its diagnostic setting targets."),
-            _ => throw NoWorkspace(
-                $"managed environment {environment.Name} stores no logs (destination '{environment.LogsDestination ?? "none"}')",
-                "Configure the environment's logs destination (log-analytics or azure-monitor) and pass -WorkspaceId if it is azure-monitor; until then only the portal's live log stream shows output."),
+            ManagedEnvironment.LogAnalytics when Guid.TryParse(environment.WorkspaceId, out _) =>
+                new LogTail(environment.WorkspaceId!, $"managed environment {name} (destination log-analytics)"),
+            ManagedEnvironment.LogAnalytics => throw Unavailable(environment.WorkspaceId is null
+                    ? $"managed environment {name} sends logs to log-analytics but names no workspace (logAnalyticsConfiguration.customerId is absent)"
+                    : $"managed environment {name} names Log Analytics workspace '{environment.WorkspaceId}', which is not a workspace customer id (a GUID)",
+                "Pass -WorkspaceId with the customer id (a GUID, 'Workspace ID' in the portal) of the workspace the environment sends its logs to."),
+            ManagedEnvironment.AzureMonitor => throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.InvalidArgument,
+                Message = Redactor.Redact($"managed environment {name} sends logs through Azure Monitor diagnostic settings, which do not name the workspace here"),
+                NextStep = "Pass -WorkspaceId with the workspace id (a GUID) of the Log Analytics workspace its diagnostic setting targets.",
+            }),
+            _ when !environment.HasLogsConfiguration => throw Unavailable(
+                $"managed environment {name} has no logs configuration (ARM's answer has no appLogsConfiguration), so its jobs' console and system logs are not stored", null),
+            null or "none" => throw Unavailable($"managed environment {name} stores no logs (destination '{environment.LogsDestination ?? "none"}')", null),
+            _ => throw Unavailable($"managed environment {name} sends logs to '{environment.LogsDestination}', which SchemaMigrate cannot read",
+                "Pass -WorkspaceId with the customer id (a GUID) of a Log Analytics workspace that receives the environment's logs."),
         };
     }
 
@@ -105,8 +115,8 @@ internal sealed class JobLogReader(IContainerAppsJobClient arm, ILogAnalyticsCli
         return new JobLogs(tail.Entries, tail.Source);
     }
 
-    private static MigrationException NoWorkspace(string message, string nextStep) =>
-        new(new Failure { Reason = ReasonCodes.InvalidArgument, Message = Redactor.Redact(message), NextStep = nextStep });
+    private static MigrationException Unavailable(string message, string? nextStep) =>
+        new(new Failure { Reason = ReasonCodes.JobLogsUnavailable, Message = Redactor.Redact(message), NextStep = nextStep });
 }
 
 /// <summary>The rows read so far from one workspace, de-duplicated across polls and across both table schemas.</summary>

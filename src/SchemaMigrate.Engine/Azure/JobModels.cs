@@ -12,8 +12,10 @@ public sealed partial record JobReference(string ResourceGroupName, string JobNa
     internal string Path => $"/subscriptions/{Subscription}/resourceGroups/{ResourceGroupName}/providers/Microsoft.App/jobs/{JobName}";
 
     /// <summary>Job, execution and resource group names as ARM accepts them (reference §0: ^[-\w\._\(\)]+$).</summary>
+    internal static bool IsName(string? value) => value is not null && ArmName().IsMatch(value);
+
     internal static string CheckName(string? value, string what) =>
-        value is not null && ArmName().IsMatch(value) ? value
+        IsName(value) ? value!
             : throw new MigrationException(ReasonCodes.InvalidArgument,
                 $"{what} '{value}' is not a valid Azure resource name (letters, digits, '-', '_', '.', '(', ')').");
 
@@ -102,11 +104,18 @@ public sealed record JobExecution
     public JobReference Job => new(ResourceGroupName, JobName, Subscription);
 }
 
-/// <summary>A managed environment's logging: where console and system logs of its jobs go.</summary>
+/// <summary>
+/// A managed environment's logging: where console and system logs of its jobs go. <see cref="LogsDestination"/> is
+/// log-analytics when ARM names a workspace without a destination (the specification allows the workspace only
+/// with that destination); null when ARM sends none.
+/// </summary>
 public sealed record ManagedEnvironment(string Id, string Name, string? LogsDestination, string? WorkspaceId)
 {
     public const string LogAnalytics = "log-analytics";
     public const string AzureMonitor = "azure-monitor";
+
+    /// <summary>False when ARM's answer has no appLogsConfiguration at all.</summary>
+    public bool HasLogsConfiguration { get; init; } = true;
 }
 
 /// <summary>One console or system log row of an execution. <see cref="Message"/> is redacted.</summary>

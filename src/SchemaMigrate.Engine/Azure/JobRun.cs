@@ -53,7 +53,10 @@ public sealed record JobRun
     public JobLogSource? LogsSource { get; init; }
     public Failure? Failure { get; init; }
     public string? ReasonCode => Failure?.ReasonCode;
-    /// <summary>False when the start was declined (-WhatIf) or refused before it was sent.</summary>
+    /// <summary>
+    /// True once Azure accepted the start and named the execution. False when the start was declined (-WhatIf),
+    /// refused, or not confirmed (JOB_START_UNCONFIRMED: Azure accepted it, so an execution may be running).
+    /// </summary>
     public bool Started { get; init; }
     public bool Waited { get; init; }
     public TimeSpan? WaitTimeout { get; init; }

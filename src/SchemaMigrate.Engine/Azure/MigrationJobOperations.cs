@@ -57,6 +57,23 @@ public sealed class MigrationJobOperations
             await ObserveAsync(run, listener, ct);
             if (request.Wait) await WaitAsync(run, listener, ct);
         }
+        catch (MigrationException e) when (e.Reason == ReasonCodes.JobStartUnconfirmed)
+        {
+            run.Failure = e.Failure with
+            {
+                NextStep = $"Do not start job {request.Job.JobName} again yet: an execution may be running. Find it with {Find(request.Job)} -Latest 1, " +
+                    "then follow it with Get-MigrationJobLog -Follow or stop it with Stop-MigrationJobExecution.",
+            };
+        }
+        catch (MigrationException e) when (e.Reason == ReasonCodes.AzureRequestFailed && run.StartSent && !run.Started)
+        {
+            // The start is not retried on a 5xx or a broken connection, which may have started an execution all the same.
+            run.Failure = e.Failure with
+            {
+                NextStep = $"Before starting job {request.Job.JobName} again, check with {Find(request.Job)} -Latest 1: after a 5xx or a broken " +
+                    "connection an execution may have started. Otherwise fix what the message names and start again.",
+            };
+        }
         catch (MigrationException e)
         {
             run.Failure = e.Failure;
@@ -86,9 +103,9 @@ public sealed class MigrationJobOperations
     }
 
     /// <summary>Stops a Running execution and waits (bounded) until it reads Stopped; null when declined.</summary>
-    public async Task<JobExecution?> StopExecutionAsync(JobReference job, string executionName, IJobListener listener, CancellationToken ct)
+    public async Task<JobExecution?> StopExecutionAsync(JobReference given, string executionName, IJobListener listener, CancellationToken ct)
     {
-        job = await ResolveAsync(job, ct);
+        var job = await ResolveAsync(given, ct);
         var execution = await _arm.GetExecutionAsync(job, JobReference.CheckName(executionName, "execution name"), ct);
         if (JobExecutionStatus.IsTerminal(execution.Status))
         {
@@ -96,16 +113,39 @@ public sealed class MigrationJobOperations
             return execution;
         }
         if (!listener.ShouldProcess($"execution {executionName} of job {job.JobName}", "Stop")) return null;
-        await _arm.StopExecutionAsync(job, executionName, ct);
+        Failure? unconfirmed = null;
+        try
+        {
+            await _arm.StopExecutionAsync(job, executionName, ct);
+        }
+        catch (MigrationException e) when (e.Reason == ReasonCodes.JobStopUnconfirmed)
+        {
+            // Accepted all the same: the execution's own status tells whether it stopped.
+            unconfirmed = e.Failure with
+            {
+                NextStep = $"Check it with {Find(given)} -ExecutionName {executionName}; if it still reads Running, " +
+                    "run Stop-MigrationJobExecution again (a stop is safe to repeat).",
+            };
+            listener.OnEvent(new JobWarning($"{e.Message}; reading the execution's status instead"));
+        }
         var clock = Stopwatch.StartNew();
         while (!JobExecutionStatus.IsTerminal(execution.Status) && clock.Elapsed < _polling.StopWait)
         {
             listener.OnEvent(new JobProgress($"Stopping {executionName}", execution.Status ?? "stopping", clock.Elapsed, _polling.StopWait));
             await Task.Delay(_polling.StatusInterval, ct);
-            execution = await _arm.GetExecutionAsync(job, executionName, ct);
+            try
+            {
+                execution = await _arm.GetExecutionAsync(job, executionName, ct);
+            }
+            catch (MigrationException e) when (unconfirmed is not null)
+            {
+                throw new MigrationException(unconfirmed with { Message = $"{unconfirmed.Message}; reading the execution then failed too: {e.Message}" }, e);
+            }
         }
-        if (!JobExecutionStatus.IsTerminal(execution.Status))
-            listener.OnEvent(new JobWarning($"execution {executionName} still reads {execution.Status} {Durations.Format(_polling.StopWait)} after the stop request"));
+        if (JobExecutionStatus.IsTerminal(execution.Status)) return execution;
+        var still = $"execution {executionName} still reads {execution.Status ?? "(no status)"} {Durations.Format(_polling.StopWait)} after the stop request";
+        if (unconfirmed is not null) throw new MigrationException(unconfirmed with { Message = $"{unconfirmed.Message}; {still}" });
+        listener.OnEvent(new JobWarning(still));
         return execution;
     }
 
@@ -133,6 +173,10 @@ public sealed class MigrationJobOperations
         var execution = await _arm.GetExecutionAsync(job, JobReference.CheckName(request.ExecutionName, "execution name"), ct);
         return (await _logs.OpenAsync(job, request.WorkspaceId, ct), execution);
     }
+
+    /// <summary>The Get-MigrationJobExecution command line that finds <paramref name="job"/>'s executions.</summary>
+    private static string Find(JobReference job) =>
+        $"Get-MigrationJobExecution -ResourceGroupName {job.ResourceGroupName} -Name {job.JobName}{(job.Subscription is { } s ? $" -Subscription {s}" : "")}";
 
     private async Task<JobReference> ResolveAsync(JobReference job, CancellationToken ct)
     {
@@ -201,7 +245,7 @@ public sealed class MigrationJobOperations
 
         var failed = run.TimedOut || JobExecutionStatus.IsFailure(run.Status);
         if (failed || run.Request.WritesArtifact) await CollectLogsAsync(run, listener, ct);
-        if (failed) run.Failure = JobFailureClassifier.Classify(run.ExecutionName!, run.Status, run.Logs, run.TimedOut ? timeout : null);
+        if (failed) run.Failure = JobFailureClassifier.Classify(run.ExecutionName!, run.Status, run.Logs, run.TimedOut ? timeout : null, run.LogsUnavailable);
     }
 
     private async Task CollectLogsAsync(RunState run, IJobListener listener, CancellationToken ct)
@@ -217,6 +261,7 @@ public sealed class MigrationJobOperations
         }
         catch (MigrationException e)
         {
+            run.LogsUnavailable = e.Failure;
             run.LogsSource = new JobLogSource { Origin = "unavailable", Note = $"{e.Failure.ReasonCode}: {e.Failure.Message} {e.Failure.Action}" };
             listener.OnEvent(new JobWarning($"logs of {run.ExecutionName} are unavailable: {e.Failure.Message}"));
         }
@@ -226,23 +271,8 @@ public sealed class MigrationJobOperations
     {
         var result = run.ToRun(run.Summary(), artifact);
         if (artifact is null) return result;
-        try
-        {
-            await MigrationArtifact.WriteAsync(result, artifact);
-            listener.OnEvent(new JobNote($"wrote {artifact}"));
-            return result;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var failure = new Failure
-            {
-                Reason = ReasonCodes.InvalidArgument,
-                Message = Redactor.Redact($"could not write {artifact}: {e.Message}"),
-                NextStep = "Pass an -ArtifactPath the pipeline can write to; the deploy gate needs the artifact.",
-            };
-            listener.OnEvent(new JobWarning(failure.Message));
-            return result with { Failure = result.Failure ?? failure, ArtifactPath = null };
-        }
+        var unwritten = await MigrationArtifact.TryWriteAsync(result, artifact, listener);
+        return unwritten is null ? result : result with { Failure = result.Failure ?? unwritten, ArtifactPath = null };
     }
 
     /// <summary>Newest first by start time; ties (ARM reports whole seconds) keep ARM's order, which lists newest first.</summary>
@@ -269,6 +299,8 @@ public sealed class MigrationJobOperations
         public bool TimedOut { get; set; }
         public IReadOnlyList<JobLogEntry> Logs { get; set; } = [];
         public JobLogSource? LogsSource { get; set; }
+        /// <summary>Why the logs could not be read, when they could not.</summary>
+        public Failure? LogsUnavailable { get; set; }
         public Failure? Failure { get; set; }
 
         public JobExecution Execution => new()
@@ -287,12 +319,15 @@ public sealed class MigrationJobOperations
             var now = DateTimeOffset.UtcNow;
             var change = new JobStatusChange(execution.Status, now, now - RequestedAt);
             _timeline.Add(change);
-            listener.OnEvent(new JobStatusChanged(execution.ExecutionName, change));
+            listener.OnEvent(new JobStatusChanged(ExecutionName!, change));
         }
 
         public string Summary()
         {
-            if (!Started) return $"not started: {Failure?.ReasonCode}: {Failure?.Message}";
+            if (!Started)
+                return Failure?.Reason == ReasonCodes.JobStartUnconfirmed
+                    ? $"start accepted, execution not confirmed (one may be running): {Failure.ReasonCode}: {Failure.Message}"
+                    : $"not started: {Failure?.ReasonCode}: {Failure?.Message}";
             // As observed from the start request (ARM's start and end times have whole seconds only).
             var took = _timeline.Count > 0 ? _timeline[^1].Elapsed : DateTimeOffset.UtcNow - RequestedAt;
             var duration = Elapsed.Format(took);

@@ -18,6 +18,9 @@ public enum AuthMode
 public sealed record MigrationSettings
 {
     public const string DefaultMigrationsDirectory = "/app/ops/migrations";
+    public const string DefaultJournalTable = "schema_migrations";
+    /// <summary>PostgreSQL keeps at most this many bytes of a name (NAMEDATALEN - 1) and silently cuts longer ones.</summary>
+    public const int MaxNameBytes = 63;
 
     /// <summary>Npgsql connection string or postgres:// URI (DB_CONN).</summary>
     public string? ConnectionString { get; init; }
@@ -38,6 +41,10 @@ public sealed record MigrationSettings
     public int LockRetries { get; init; } = 3;
     /// <summary>statement_timeout for migration statements; zero leaves the server's setting.</summary>
     public TimeSpan StatementTimeout { get; init; } = TimeSpan.Zero;
+    /// <summary>The journal's schema; null: where the journal already is, else public (never the search_path).</summary>
+    public string? JournalSchema { get; init; }
+    /// <summary>The journal's table name, taken exactly as written (no case folding, no quoting).</summary>
+    public string JournalTable { get; init; } = DefaultJournalTable;
 
     /// <summary>The phases beyond expand the deploy gate lets this run apply (SCHEMAMIGRATE_ALLOW, --allow, -Allow).</summary>
     public AllowedPhases AllowedPhases { get; init; } = AllowedPhases.None;
@@ -66,6 +73,8 @@ public sealed record MigrationSettings
         if (Get("SCHEMAMIGRATE_STATEMENT_TIMEOUT") is { } st) settings = settings with { StatementTimeout = ParseDuration(st, "SCHEMAMIGRATE_STATEMENT_TIMEOUT") };
         if (Get("SCHEMAMIGRATE_ALLOW") is { } allow) settings = settings with { AllowedPhases = AllowedPhasesParser.Parse(allow, "SCHEMAMIGRATE_ALLOW") };
         if (Get("SCHEMAMIGRATE_STRICT") is { } strict) settings = settings with { Strict = ParseBool(strict, "SCHEMAMIGRATE_STRICT") };
+        if (Get("SCHEMAMIGRATE_JOURNAL_SCHEMA") is { } schema) settings = settings with { JournalSchema = ParseName(schema, "SCHEMAMIGRATE_JOURNAL_SCHEMA") };
+        if (Get("SCHEMAMIGRATE_JOURNAL_TABLE") is { } table) settings = settings with { JournalTable = ParseJournalTable(table, "SCHEMAMIGRATE_JOURNAL_TABLE") };
         return settings;
     }
 
@@ -81,6 +90,35 @@ public sealed record MigrationSettings
     public static AuthMode ParseAuth(string text, string source) =>
         Enum.TryParse<AuthMode>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
             : throw new MigrationException(ReasonCodes.InvalidArgument, $"{source}: '{text}' is not an auth mode; use password or entra.");
+
+    /// <summary>A schema or table name as PostgreSQL stores it: not empty, no NUL, at most 63 bytes.</summary>
+    public static string ParseName(string text, string source)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(text);
+        if (text.Length == 0 || text.Contains('\0') || bytes > MaxNameBytes)
+            throw new MigrationException(ReasonCodes.InvalidArgument,
+                $"{source}: '{text}' is not a usable PostgreSQL name; give 1 to {MaxNameBytes} bytes, exactly as the name is stored (case and characters are kept; no quotes).");
+        return text;
+    }
+
+    /// <summary>
+    /// A journal table name leaves room for its progress table, <c>&lt;name&gt;_progress</c>, within PostgreSQL's
+    /// 63 bytes (the default journal keeps the progress table it always had, schemamigrate_progress).
+    /// </summary>
+    public static string ParseJournalTable(string text, string source)
+    {
+        var name = ParseName(text, source);
+        if (System.Text.Encoding.UTF8.GetByteCount(ProgressTableFor(name)) > MaxNameBytes)
+            throw new MigrationException(ReasonCodes.InvalidArgument,
+                $"{source}: '{text}' is too long for a journal: its progress table {ProgressTableFor(name)} must fit in {MaxNameBytes} bytes; use a name of at most {MaxNameBytes - ProgressSuffix.Length} bytes.");
+        return name;
+    }
+
+    private const string ProgressSuffix = "_progress";
+
+    /// <summary>The name of the no-transaction progress table that sits beside a journal of this name, in its schema.</summary>
+    public static string ProgressTableFor(string journalTable) =>
+        journalTable == DefaultJournalTable ? "schemamigrate_progress" : journalTable + ProgressSuffix;
 
     private static bool ParseBool(string text, string source) => text.Trim().ToLowerInvariant() switch
     {

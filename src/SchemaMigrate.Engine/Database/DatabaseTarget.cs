@@ -89,6 +89,17 @@ public sealed class DatabaseTarget : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Closes <paramref name="conn"/> and opens a connection that is a new server session, not one back from the
+    /// pool: role and database defaults (ALTER ROLE/DATABASE ... SET) apply only when a session starts.
+    /// </summary>
+    internal async Task<NpgsqlConnection> ReopenAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await conn.DisposeAsync();
+        _dataSource.Clear();
+        return await OpenAsync(ct);
+    }
+
     /// <summary>Maps a failure to open a session to DB_AUTH_FAILED, DB_UNREACHABLE or DB_CONNECTION_FAILED.</summary>
     internal static MigrationException? TranslateConnectFailure(Exception e, string target)
     {

@@ -23,7 +23,7 @@ public static class ReasonCodes
         "The migrations folder does not exist.",
         "Check {migrations-dir} (default MIGRATIONS_DIR, else /app/ops/migrations) and that the image copies ops/migrations.");
     public static readonly ReasonCode MigrationInvalid = new("MIGRATION_INVALID", 4, "InvalidData",
-        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, a statement that cannot run in a transaction without the no-transaction directive, transaction control, COPY FROM STDIN or a psql meta-command), or its name means it never runs or runs out of numeric order; checked before anything runs.",
+        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, a statement that cannot run in a transaction without the no-transaction directive, transaction control in a transactional file or a transaction left open at the end of a no-transaction one, COPY FROM STDIN or a psql meta-command), or its name means it never runs or runs out of numeric order; checked before anything runs.",
         "Fix the file at the line named (or rename it, if it is not applied anywhere yet); nothing was applied from it.");
     public static readonly ReasonCode DbUnreachable = new("DB_UNREACHABLE", 5, "ConnectionError",
         "The database server could not be reached (DNS, network, firewall, server down, or connect timeout).",
@@ -35,8 +35,11 @@ public static class ReasonCodes
         "The server answered but refused the session (database does not exist, too many connections, TLS required, server starting up).",
         "Read the SQLSTATE and message; fix the database name or TLS settings in {connection}, or retry when the server accepts connections.");
     public static readonly ReasonCode JournalIncompatible = new("JOURNAL_INCOMPATIBLE", 8, "InvalidData",
-        "A schema_migrations table exists but lacks the id, checksum and applied_at columns.",
-        "Point SchemaMigrate at the right database or schema, or rename the foreign table; SchemaMigrate never alters an existing journal.");
+        "A table with the journal's name exists where the journal belongs but lacks the id, checksum and applied_at columns (e.g. the schema_migrations(version, dirty) of golang-migrate).",
+        "Keep SchemaMigrate's journal beside that table under another name: set {journal-table} (default SCHEMAMIGRATE_JOURNAL_TABLE), e.g. schemamigrate_journal; SchemaMigrate never alters an existing table.");
+    public static readonly ReasonCode JournalAmbiguous = new("JOURNAL_AMBIGUOUS", 9, "InvalidData",
+        "Which journal records this database's migrations is not certain: no journal schema is set and more than one schema holds a journal (a table with the journal's name and its id, checksum and applied_at columns), or the schema set holds none while another schema does.",
+        "Set {journal-schema} (default SCHEMAMIGRATE_JOURNAL_SCHEMA) to the schema of the journal in use, or move that journal to the schema set; the message lists each journal with its row count and newest entry.");
     public static readonly ReasonCode SqlApplyFailed = new("SQL_APPLY_FAILED", 10, "InvalidOperation",
         "A migration's SQL failed; its transaction was rolled back and nothing after it ran.",
         "Fix the statement at the file and line shown. If the file was already applied elsewhere, add a new migration instead of editing it.");
@@ -70,6 +73,12 @@ public static class ReasonCodes
     public static readonly ReasonCode DevDatabaseFailed = new("DEV_DATABASE_FAILED", 20, "ResourceUnavailable",
         "verify could not start a throwaway PostgreSQL or create its scratch database.",
         "Install PostgreSQL server binaries (or set SCHEMAMIGRATE_PG_BIN), or pass {dev-database} with a server where you may create databases.");
+    public static readonly ReasonCode MigrationTouchesJournal = new("MIGRATION_TOUCHES_JOURNAL", 21, "InvalidData",
+        "A migration file creates, alters, drops or writes SchemaMigrate's journal or its progress table, or a table of the journal's name that may resolve to it (another tool's schema_migrations, say); checked before anything runs.",
+        "Keep SchemaMigrate's journal under a name of its own ({journal-table}, default SCHEMAMIGRATE_JOURNAL_TABLE), renaming an existing journal to that name first so nothing runs twice; nothing was applied.");
+    public static readonly ReasonCode JournalAccessFailed = new("JOURNAL_ACCESS_FAILED", 22, "PermissionDenied",
+        "PostgreSQL refused a statement SchemaMigrate runs for its own bookkeeping (creating, reading or writing the journal or the progress table): permission denied, a missing schema, a read-only server.",
+        "Read the SQLSTATE and statement shown: grant the role CREATE on the journal's schema (or USAGE on it and SELECT, INSERT on the journal), connect to a writable primary, or set {journal-schema} (default SCHEMAMIGRATE_JOURNAL_SCHEMA) to a schema the role may use.");
     public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 24, "PermissionDenied",
         "The deploy gate refused the pending migrations: a contract step, a backfill, a statement that rewrites or long-locks an existing table, or one it cannot classify, in a run that does not allow it (or, for lint, a naming problem); every finding is listed and nothing was applied.",
         "Read each finding's page (docs/gate/<rule-id>.md) for the safe recipe; declare a contract or backfill file and run it with {allow} contract|backfill when that phase is due, or waive a finding in the file with '-- schemamigrate:allow <rule-id> <reason>'.");
@@ -103,6 +112,33 @@ public static class ReasonCodes
     public static readonly ReasonCode AzureRequestFailed = new("AZURE_REQUEST_FAILED", 38, "ConnectionError",
         "An Azure REST call failed after its retries (5xx, throttling, network).",
         "Retry later; the message carries the ARM error code and request id for a support case.");
+    public static readonly ReasonCode SmokeHealthFailed = new("SMOKE_HEALTH_FAILED", 40, "InvalidResult",
+        "After the rollout the API's health endpoint answered, but not 2xx (also after the retries of a 5xx).",
+        "Read calls.health in api-smoke.json (status and text), then the new revision's logs and its dependencies; roll back to the previous image if it stays unhealthy. A 404 means -HealthPath is wrong.");
+    public static readonly ReasonCode SmokeUnauthenticatedAccepted = new("SMOKE_UNAUTHENTICATED_ACCEPTED", 41, "SecurityError",
+        "The probe endpoint answered 2xx to a call without credentials: the API lets anonymous callers through.",
+        "Roll back, then fix the API's authentication (Easy Auth 'require authentication', the auth middleware of -ProbePath) before it takes traffic; if the endpoint is meant to be public, probe one that needs a token.");
+    public static readonly ReasonCode SmokeAuthNotPropagated = new("SMOKE_AUTH_NOT_PROPAGATED", 42, "AuthenticationError",
+        "The probe still answered 401 or 403 to the call with the token when the retry window ended (role assignment or app registration not propagated, wrong audience or scope, a token the API does not accept).",
+        "Read authorizedRetryTimeline in api-smoke.json (each 401/403 with its WWW-Authenticate); check the token's audience (-Scope) and the caller's app role or role assignment; raise -RetryWindow if propagation takes longer.");
+    public static readonly ReasonCode SmokeUnreachable = new("SMOKE_UNREACHABLE", 43, "ConnectionError",
+        "A smoke call got no HTTP answer after its retries: DNS, connection refused, TLS failure, or no answer within the request timeout.",
+        "Check -BaseUri, DNS, the app's ingress and that the new revision has running replicas; a revision scaling from zero may need a longer -RequestTimeout.");
+    public static readonly ReasonCode SmokeServerError = new("SMOKE_SERVER_ERROR", 44, "InvalidResult",
+        "The probe answered 5xx (or 408/429) on every attempt of its bounded retries.",
+        "Read the call's text in api-smoke.json and the API's logs for that request; roll back to the previous image if the new one fails.");
+    public static readonly ReasonCode SmokeUnexpectedStatus = new("SMOKE_UNEXPECTED_STATUS", 45, "InvalidResult",
+        "The probe answered a status its assertion does not accept: neither 401 nor 403 without credentials, or not 2xx, 401, 403 or 5xx with the token (e.g. 404, or a 3xx redirect to a sign-in page).",
+        "Point -ProbePath at an endpoint that needs a token and answers 2xx to an authorized GET; a 3xx means the API redirects to a sign-in page instead of answering 401.");
+    public static readonly ReasonCode JobStartUnconfirmed = new("JOB_START_UNCONFIRMED", 46, "ProtocolError",
+        "Azure Resource Manager accepted the start (200 or 202) but did not confirm which execution it started: following the 202's operation failed (404, 5xx, network, timeout) or the answer named no valid execution. An execution may be running.",
+        "Do not start the job again yet: find the execution with Get-MigrationJobExecution -Latest 1, then follow it with Get-MigrationJobLog -Follow or stop it with Stop-MigrationJobExecution.");
+    public static readonly ReasonCode JobStopUnconfirmed = new("JOB_STOP_UNCONFIRMED", 47, "ProtocolError",
+        "Azure Resource Manager accepted the stop (202) but following its operation failed, and the execution did not read Stopped within the wait: it may still be stopping or running.",
+        "Check it with Get-MigrationJobExecution -ExecutionName; repeat Stop-MigrationJobExecution (a stop is safe to repeat) if it still reads Running.");
+    public static readonly ReasonCode JobLogsUnavailable = new("JOB_LOGS_UNAVAILABLE", 48, "ResourceUnavailable",
+        "The job's logs cannot be read: its managed environment stores none (no appLogsConfiguration, destination 'none'), names no usable Log Analytics workspace, or the job names no environment.",
+        "Configure the environment's logs destination (log-analytics, or azure-monitor with a diagnostic setting), or pass -WorkspaceId with the workspace's customer id (a GUID); until then only the portal's live log stream shows output.");
 
     public static IReadOnlyList<ReasonCode> All { get; } = typeof(ReasonCodes)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

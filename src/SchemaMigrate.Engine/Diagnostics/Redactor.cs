@@ -7,7 +7,8 @@ namespace SchemaMigrate.Engine.Diagnostics;
 /// The one redaction routine. Every secret the process learns (passwords, tokens) is registered here, and every
 /// text that leaves the engine (console, JSON events, errors, artifacts) passes through <see cref="Redact"/>.
 /// Known secret values are masked wherever they appear; secret-shaped fragments (Password=..., URI userinfo,
-/// bearer tokens, SAS signatures) are masked even when their value was never registered.
+/// bearer tokens, JWTs, SAS signatures, token and API-key fields, cookies) are masked even when their value was never
+/// registered.
 /// </summary>
 public static partial class Redactor
 {
@@ -27,6 +28,8 @@ public static partial class Redactor
         foreach (var secret in Secrets.Keys.OrderByDescending(s => s.Length))
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         text = KeyValueSecret().Replace(text, m => m.Groups[1].Value + Mask);
+        text = FieldSecret().Replace(text, m => m.Groups[1].Value + Mask);
+        text = Cookie().Replace(text, m => m.Groups[1].Value + Mask);
         text = SqlPassword().Replace(text, m => m.Groups[1].Value + "'" + Mask + "'");
         text = UriUserInfo().Replace(text, m => m.Groups[1].Value + Mask + "@");
         text = BearerToken().Replace(text, m => m.Groups[1].Value + Mask);
@@ -40,13 +43,25 @@ public static partial class Redactor
     [GeneratedRegex(@"(?i)\b((?:password|pwd|passwd|client_?secret|access_?token|sig|sharedkey|accountkey)""?\s*[=:]\s*""?)[^;""&\s,}]+")]
     private static partial Regex KeyValueSecret();
 
+    /// <summary>Words that are ordinary in prose ("a token: ..."), so only as a JSON field ("token":"...") or an assignment (token=...).</summary>
+    [GeneratedRegex(@"(?i)\b((?:secret|(?:refresh_?|id_?)?token|api_?key)(?:""\s*:\s*""|\s*=\s*))[^;""&\s,}]+")]
+    private static partial Regex FieldSecret();
+
+    /// <summary>A Cookie or Set-Cookie header (or field) carries sessions: all of its value goes, to the end of the line or string.</summary>
+    [GeneratedRegex(@"(?i)\b((?:set-)?cookie""?\s*[=:]\s*""?)[^""\r\n]+")]
+    private static partial Regex Cookie();
+
     [GeneratedRegex(@"(?i)\b(password\s+)'(?:[^']|'')*'")]
     private static partial Regex SqlPassword();
 
     [GeneratedRegex(@"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@")]
     private static partial Regex UriUserInfo();
 
-    [GeneratedRegex(@"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*")]
+    /// <summary>
+    /// A bearer token (RFC 6750 b64token), but neither an auth-param such as WWW-Authenticate's Bearer error="invalid_token"
+    /// nor the prose "a bearer token is required".
+    /// </summary>
+    [GeneratedRegex(@"(?i)\b(bearer\s+)(?![A-Za-z0-9_-]+\s*=\s*""|tokens?\b)[A-Za-z0-9\-._~+/]+=*")]
     private static partial Regex BearerToken();
 
     [GeneratedRegex(@"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")]

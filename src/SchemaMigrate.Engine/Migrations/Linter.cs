@@ -85,12 +85,12 @@ public static class Linter
 
         await using var database = DatabaseTarget.Create(settings);
         await using var conn = await database.OpenAsync(ct);
-        var table = await Journal.FindAsync(conn, ct);
-        var journal = table is null ? [] : await Journal.ReadAsync(conn, table, ct);
+        var table = await JournalLocation.ResolveAsync(conn, settings, ct);
+        var journal = await Journal.ReadAsync(conn, table, ct);
         var ids = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
-        return (ids, table is null
-            ? $"the journal on {database.Description} does not exist yet: every file is pending"
-            : $"the journal {table} on {database.Description}: {ids.Count} applied, never judged again");
+        return (ids, !table.Exists
+            ? $"the journal {table.Name} on {database.Description} does not exist yet: every file is pending"
+            : $"the journal {table.Name} on {database.Description}: {ids.Count} applied, never judged again");
     }
 
     private static Finding Naming(NamingIssue issue) =>

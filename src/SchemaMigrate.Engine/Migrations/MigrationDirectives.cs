@@ -35,13 +35,17 @@ public sealed record MigrationDirectives
     /// <summary>The directives as written (normalised), for status and plan output.</summary>
     public IReadOnlyList<string> Names { get; init; } = [];
 
+    /// <summary>Another tool's no-transaction marker the file carries (e.g. <c>-- atlas:txmode none</c>), read as no-transaction; else null.</summary>
+    public string? Marker { get; init; }
+
     public static readonly MigrationDirectives None = new();
 
     private static readonly string[] Known = ["no-transaction", "contract", "backfill", "lock-timeout=<duration>", "statement-timeout=<duration>", "allow <rule-id> <reason>"];
 
-    public static MigrationDirectives Parse(SqlScript script, string file)
+    /// <param name="marker">Another tool's no-transaction marker found in the file (see OtherToolFormats), or null.</param>
+    public static MigrationDirectives Parse(SqlScript script, string file, string? marker = null)
     {
-        var result = None;
+        var result = marker is null ? None : None with { NoTransaction = true, Marker = marker };
         int firstStatement = script.Statements.Count > 0 ? script.Statements[0].Offset : int.MaxValue;
         foreach (var comment in script.Comments)
         {
@@ -61,7 +65,7 @@ public sealed record MigrationDirectives
             foreach (var word in body.Split([' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries))
                 result = Apply(result, word.Trim(), file, comment.Line);
         }
-        return result;
+        return result.Marker is not null && !result.Names.Contains("no-transaction") ? result with { Names = ["no-transaction", .. result.Names] } : result;
     }
 
     private static MigrationDirectives Apply(MigrationDirectives d, string word, string file, int line)

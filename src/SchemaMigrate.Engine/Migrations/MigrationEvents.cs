@@ -8,7 +8,8 @@ public abstract record MigrationEvent(string Event);
 public sealed record RunStarted(string Command, string MigrationsDirectory, string Database, string Journal, int Files, int Applied, int Pending)
     : MigrationEvent("run.started");
 
-public sealed record MigrationStarting(string Id, IReadOnlyList<string> Directives, int Index, int Total)
+/// <param name="Marker">Another tool's no-transaction marker the file is read by (e.g. <c>-- atlas:txmode none</c>), or null.</param>
+public sealed record MigrationStarting(string Id, IReadOnlyList<string> Directives, int Index, int Total, string? Marker = null)
     : MigrationEvent("migration.started");
 
 public sealed record MigrationApplied(string Id, string Checksum, int Statements, TimeSpan Elapsed)
@@ -40,8 +41,11 @@ public sealed record MigrationRetrying(string Id, int Attempt, int MaxRetries, T
 public sealed record MigrationResuming(string Id, int Statement, int Total, string Reason)
     : MigrationEvent("migration.resuming");
 
-/// <summary>One statement of a no-transaction migration ran and committed (1-based <see cref="Index"/>).</summary>
-public sealed record StatementApplied(string Id, int Index, int Total, int Line, TimeSpan Elapsed)
+/// <summary>
+/// One statement of a no-transaction migration ran (1-based <see cref="Index"/>): committed, or (<see cref="Committed"/>
+/// false) inside a transaction the file opened itself, which commits at the file's COMMIT.
+/// </summary>
+public sealed record StatementApplied(string Id, int Index, int Total, int Line, TimeSpan Elapsed, bool Committed = true)
     : MigrationEvent("statement.applied");
 
 /// <summary>Receives a run's events; may veto each migration (PowerShell's -Confirm).</summary>

@@ -42,16 +42,21 @@ public sealed class MigrationFile
             throw Invalid(id, null, $"{id} is not valid UTF-8 (byte {e.Index}); save it as UTF-8");
         }
 
+        // A dbmate file is its up section: the down section is its rollback and is never parsed or run.
+        var dbmate = OtherToolFormats.Dbmate(text, id);
         SqlScript script;
         try
         {
-            script = SqlScript.Parse(text);
+            script = SqlScript.Parse(dbmate is null ? text : text[..dbmate.End]);
         }
         catch (SqlSyntaxException e)
         {
             throw Invalid(id, e.Line, $"{id}:{e.Line}: {e.Message}");
         }
-        return new MigrationFile(id, path, Checksums.Sha256Hex(bytes), Checksums.NormalizedSha256Hex(bytes), script, MigrationDirectives.Parse(script, id));
+        if (dbmate is not null && script.Statements.FirstOrDefault(st => st.Offset < dbmate.UpStart) is { } early)
+            throw Invalid(id, early.Line, $"{id}:{early.Line}: a statement comes before '-- migrate:up'; dbmate refuses such a file, and so does SchemaMigrate");
+        var marker = dbmate is null ? OtherToolFormats.NoTransactionMarker(text, id) : dbmate.NoTransactionMarker;
+        return new MigrationFile(id, path, Checksums.Sha256Hex(bytes), Checksums.NormalizedSha256Hex(bytes), script, MigrationDirectives.Parse(script, id, marker));
     }
 
     private static MigrationException Invalid(string file, int? line, string message) =>

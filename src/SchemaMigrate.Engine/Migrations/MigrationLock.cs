@@ -21,7 +21,7 @@ internal sealed class MigrationLock : IAsyncDisposable
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(2);
 
-    private MigrationLock(NpgsqlConnection control, long key, string journal)
+    private MigrationLock(NpgsqlConnection control, long key, JournalLocation journal)
     {
         Control = control;
         Key = key;
@@ -30,21 +30,22 @@ internal sealed class MigrationLock : IAsyncDisposable
 
     public NpgsqlConnection Control { get; }
     public long Key { get; }
-    /// <summary>The journal's qualified name, whether or not the table exists yet.</summary>
-    public string Journal { get; }
+    /// <summary>Where the journal is, or will be created: resolved before the lock is taken, since the name is its key.</summary>
+    public JournalLocation Journal { get; }
 
     /// <summary>A stable 64-bit key per journal: runners on different journals of one database do not exclude each other.</summary>
     public static long KeyFor(string journal) =>
         BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes("schemamigrate:" + journal)));
 
-    public static async Task<MigrationLock> AcquireAsync(DatabaseTarget database, TimeSpan wait, IMigrationListener listener, CancellationToken ct)
+    public static async Task<MigrationLock> AcquireAsync(DatabaseTarget database, MigrationSettings settings, IMigrationListener listener, CancellationToken ct)
     {
+        var wait = settings.LockWait;
         var control = await database.OpenAsync(ct);
         try
         {
             // The lock is taken before the journal is created (CREATE TABLE IF NOT EXISTS races), so its name
-            // comes from where the journal is or where it will be created.
-            var journal = await Migrations.Journal.FindAsync(control, ct) ?? await Migrations.Journal.DefaultNameAsync(control, ct);
+            // comes from where the journal is or where it will be created; neither depends on the search_path.
+            var journal = (await JournalLocation.ResolveAsync(control, settings, ct)).Name;
             var key = KeyFor(journal);
             // Server-side keepalives: if the runner's host vanishes without closing the connection, the server
             // ends this session, and so releases the lock, within about a minute instead of the OS's two hours.
@@ -57,8 +58,16 @@ internal sealed class MigrationLock : IAsyncDisposable
             {
                 if (await TryLockAsync(control, key, ct))
                 {
-                    listener.OnEvent(new LockAcquired(journal, clock.Elapsed));
-                    return new MigrationLock(control, key, journal);
+                    // Another runner may have created the journal meanwhile: what it holds is only known under the lock.
+                    var now = await JournalLocation.ResolveAsync(control, settings, ct);
+                    if (now.Name == journal)
+                    {
+                        listener.OnEvent(new LockAcquired(journal, clock.Elapsed));
+                        return new MigrationLock(control, key, now);
+                    }
+                    await UnlockAsync(control, key);
+                    (journal, key) = (now.Name, KeyFor(now.Name));
+                    continue;
                 }
                 var left = wait - clock.Elapsed;
                 if (left <= TimeSpan.Zero)
@@ -133,14 +142,19 @@ internal sealed class MigrationLock : IAsyncDisposable
         cmd.Parameters.Add(new NpgsqlParameter { Value = key & 0xFFFFFFFFL });
     }
 
+    private static async Task UnlockAsync(NpgsqlConnection conn, long key)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = key });
+        await cmd.ExecuteScalarAsync(CancellationToken.None);
+    }
+
     /// <summary>Releases the lock and closes the control connection; a broken connection has already released it.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", Control);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = Key });
-            await cmd.ExecuteScalarAsync(CancellationToken.None);
+            await UnlockAsync(Control, Key);
         }
         catch (NpgsqlException)
         {

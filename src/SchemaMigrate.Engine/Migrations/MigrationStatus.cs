@@ -27,6 +27,8 @@ public sealed record MigrationStatus
     public string? AppliedChecksum { get; init; }
     public DateTimeOffset? AppliedAt { get; init; }
     public IReadOnlyList<string> Directives { get; init; } = [];
+    /// <summary>Another tool's no-transaction marker the file is read by, or null.</summary>
+    public string? Marker { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
     public string? Path { get; init; }
 
@@ -51,6 +53,7 @@ public sealed record MigrationStatus
                 State = MigrationState.Pending,
                 Checksum = file.Checksum,
                 Directives = file.Directives.Names,
+                Marker = file.Directives.Marker,
                 Path = file.Path,
             };
             if (applied.TryGetValue(file.Id, out var row))

@@ -8,7 +8,11 @@ using SchemaMigrate.Engine.Diagnostics;
 namespace SchemaMigrate.Engine.Migrations;
 
 /// <summary>What `status` found: the target, the journal (null when it does not exist yet) and every migration.</summary>
-public sealed record StatusReport(string MigrationsDirectory, string Database, string? Journal, IReadOnlyList<MigrationStatus> Migrations);
+public sealed record StatusReport(string MigrationsDirectory, string Database, string? Journal, IReadOnlyList<MigrationStatus> Migrations)
+{
+    /// <summary>The journal's qualified name, also before it exists: where `up` creates it.</summary>
+    public string? JournalName { get; init; }
+}
 
 /// <summary>What `up` would do now, in order, without changing anything (`plan`, -WhatIf).</summary>
 public sealed record MigrationPlan(StatusReport Status, IReadOnlyList<MigrationFile> ToApply)
@@ -54,49 +58,59 @@ public sealed class Migrator
             var target = TargetIndex(files);
 
             await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
-            await using var runLock = await MigrationLock.AcquireAsync(database, Settings.LockWait, listener, ct);
-            await using var conn = await database.OpenAsync(ct);
-            var table = await Journal.EnsureAsync(conn, ct);
-            var journal = await Journal.ReadAsync(conn, table, ct);
-            var progress = await ProgressTable.ReadAsync(conn, ProgressTable.NameFor(table), ct);
-            var status = MigrationStatus.Build(files, journal, progress);
-            alreadyApplied = journal.Count;
-
-            var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
-            var todo = (only is null ? files.Take(target + 1) : files.Where(f => only.Contains(f.Id))).Where(f => !recorded.Contains(f.Id)).ToList();
-            pending = files.Count(f => !recorded.Contains(f.Id));
-            listener.OnEvent(new RunStarted("up", Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, files.Count, journal.Count, pending));
-            foreach (var s in status.Where(s => s.Warnings.Count > 0))
-                listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
-            CheckBeforeRunning(status, todo);
-            var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
-            foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
-            if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
-            if (only is null && Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, todo) is { } untraced) throw new MigrationException(untraced);
-
-            var applier = new FileApplier(Settings, runLock, conn, table, listener);
-            for (int i = 0; i < todo.Count; i++)
+            await using var runLock = await MigrationLock.AcquireAsync(database, Settings, listener, ct);
+            var conn = await database.OpenAsync(ct);
+            try
             {
-                var file = todo[i];
-                listener.OnEvent(new MigrationStarting(file.Id, file.Directives.Names, i + 1, todo.Count));
-                if (!listener.ShouldApply(file))
+                var table = runLock.Journal;
+                var journal = await Journal.ReadAsync(conn, table, ct);
+                var progress = table.Exists ? await ProgressTable.ReadAsync(conn, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
+                var status = MigrationStatus.Build(files, journal, progress);
+                alreadyApplied = journal.Count;
+
+                var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
+                var todo = (only is null ? files.Take(target + 1) : files.Where(f => only.Contains(f.Id))).Where(f => !recorded.Contains(f.Id)).ToList();
+                pending = files.Count(f => !recorded.Contains(f.Id));
+                listener.OnEvent(new RunStarted("up", Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table.Name, files.Count, journal.Count, pending));
+                foreach (var s in status.Where(s => s.Warnings.Count > 0))
+                    listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
+                CheckBeforeRunning(status, todo, files, table);
+                var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
+                foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
+                if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
+                if (only is null && Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, todo) is { } untraced) throw new MigrationException(untraced);
+                if (todo.Count > 0) table = await Journal.EnsureAsync(conn, table, ct);
+
+                for (int i = 0; i < todo.Count; i++)
                 {
-                    listener.OnEvent(new MigrationSkipped(file.Id, "declined; nothing after it runs, to keep the order"));
-                    break;
+                    var file = todo[i];
+                    listener.OnEvent(new MigrationStarting(file.Id, file.Directives.Names, i + 1, todo.Count, file.Directives.Marker));
+                    if (!listener.ShouldApply(file))
+                    {
+                        listener.OnEvent(new MigrationSkipped(file.Id, "declined; nothing after it runs, to keep the order"));
+                        break;
+                    }
+                    await runLock.EnsureHeldAsync(ct);
+                    var started = Stopwatch.StartNew();
+                    await new FileApplier(Settings, runLock, conn, table, listener).ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
+                    var done = new AppliedMigration(file.Id, file.Checksum, file.Script.Statements.Count, started.Elapsed);
+                    applied.Add(done);
+                    pending--;
+                    listener.OnEvent(new MigrationApplied(done.Id, done.Checksum, done.Statements, done.Elapsed));
+                    // The next file starts as a new session would, with the role and database defaults this one changed.
+                    if (i + 1 < todo.Count && file.Script.Statements.Any(SessionReset.ChangesSessionDefaults))
+                        conn = await database.ReopenAsync(conn, ct);
                 }
-                await runLock.EnsureHeldAsync(ct);
-                var started = Stopwatch.StartNew();
-                await applier.ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
-                var done = new AppliedMigration(file.Id, file.Checksum, file.Script.Statements.Count, started.Elapsed);
-                applied.Add(done);
-                pending--;
-                listener.OnEvent(new MigrationApplied(done.Id, done.Checksum, done.Statements, done.Elapsed));
+            }
+            finally
+            {
+                await conn.DisposeAsync();
             }
             return new ApplyResult { Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
         }
-        catch (Exception e) when (e is MigrationException || (e is OperationCanceledException && ct.IsCancellationRequested))
+        catch (Exception e) when (e is MigrationException || (e is OperationCanceledException && ct.IsCancellationRequested) || BookkeepingFailure.From(e, ct) is not null)
         {
-            var failure = e is MigrationException m ? m.Failure : new Failure
+            var failure = e is MigrationException m ? m.Failure : BookkeepingFailure.From(e, ct)?.Failure ?? new Failure
             {
                 Reason = ReasonCodes.Cancelled,
                 Message = "cancelled while connecting, waiting for the lock or between migrations; nothing was left half-done",
@@ -112,11 +126,11 @@ public sealed class Migrator
     /// <summary>What `up` would apply now; fails as `up` would before running anything (--strict, a file that cannot run as written).</summary>
     public async Task<MigrationPlan> PlanAsync(CancellationToken ct = default)
     {
-        var (files, status) = await ReadStateAsync(ct);
+        var (files, status, journal) = await ReadStateAsync(ct);
         var target = TargetIndex(files);
         var recorded = status.Migrations.Where(m => m.AppliedChecksum is not null).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var toApply = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToArray();
-        CheckBeforeRunning(status.Migrations, toApply);
+        CheckBeforeRunning(status.Migrations, toApply, files, journal);
         var gate = RunGate(files, recorded, toApply);
         if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused, "up would apply nothing"));
         if (Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, toApply) is { } untraced) throw new MigrationException(untraced);
@@ -124,20 +138,31 @@ public sealed class Migrator
     }
 
     /// <summary>Files and journal as they are; creates nothing.</summary>
-    private async Task<(IReadOnlyList<MigrationFile> Files, StatusReport Status)> ReadStateAsync(CancellationToken ct)
+    private async Task<(IReadOnlyList<MigrationFile> Files, StatusReport Status, JournalLocation Journal)> ReadStateAsync(CancellationToken ct)
     {
         var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
         await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
         await using var conn = await database.OpenAsync(ct);
-        var table = await Journal.FindAsync(conn, ct);
-        var journal = table is null ? [] : await Journal.ReadAsync(conn, table, ct);
-        var progress = table is null ? new Dictionary<string, StatementProgress>() : await ProgressTable.ReadAsync(conn, ProgressTable.NameFor(table), ct);
-        var status = new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table, MigrationStatus.Build(files, journal, progress));
-        return (files, status);
+        try
+        {
+            var table = await JournalLocation.ResolveAsync(conn, Settings, ct);
+            var journal = await Journal.ReadAsync(conn, table, ct);
+            var progress = table.Exists ? await ProgressTable.ReadAsync(conn, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
+            var status = new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table.Exists ? table.Name : null,
+                MigrationStatus.Build(files, journal, progress)) { JournalName = table.Name };
+            return (files, status, table);
+        }
+        catch (Exception e) when (e is not MigrationException && BookkeepingFailure.From(e, ct) is { } failure)
+        {
+            throw failure;
+        }
     }
 
-    /// <summary>What must hold before anything runs: --strict integrity, and every file to apply runnable as written.</summary>
-    private void CheckBeforeRunning(IReadOnlyList<MigrationStatus> status, IEnumerable<MigrationFile> toApply)
+    /// <summary>
+    /// What must hold before anything runs: --strict integrity, the journal creatable, and every file to apply
+    /// runnable as written, leaving the journal alone and not another tool's rollback.
+    /// </summary>
+    private void CheckBeforeRunning(IReadOnlyList<MigrationStatus> status, IReadOnlyList<MigrationFile> toApply, IReadOnlyList<MigrationFile> files, JournalLocation journal)
     {
         if (Settings.Strict && status.Where(s => s.State is MigrationState.Modified or MigrationState.OutOfOrder).ToList() is { Count: > 0 } bad)
             throw new MigrationException(new Failure
@@ -146,16 +171,30 @@ public sealed class Migrator
                 Message = $"{{strict}}: nothing was applied because {string.Join("; ", bad.Select(b => $"{b.Id} is {b.State}: {b.Warnings[0]}"))}",
                 File = bad.Count == 1 ? bad[0].Id : null,
             });
+        if (toApply.Count > 0) journal.EnsureCreatable();
+        var folder = files.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var file in toApply)
-            if (CheckRunnable(file) is { } failure)
+        {
+            if (CheckRunnable(file, folder, journal) is { } failure)
                 throw new MigrationException(failure);
+        }
     }
 
     /// <summary>
     /// Every check `up` makes of a loaded file before anything runs (Test-SchemaMigration makes the same, without a
     /// database): null when the file can run as written, else its MIGRATION_INVALID failure with file and line.
     /// </summary>
-    public static Failure? CheckRunnable(MigrationFile file) => StatementRules.Check(file);
+    public static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, MigrationSettings settings) =>
+        CheckRunnable(file, folder, JournalLocation.Assumed(settings));
+
+    private static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, JournalLocation journal) =>
+        OtherToolFormats.NeverForward(file, folder) is { } rollback
+            ? new Failure
+            {
+                Reason = ReasonCodes.MigrationInvalid, Message = rollback, File = file.Id,
+                NextStep = "Move the rollback files out of the migrations folder (a subfolder will do: the runner does not recurse); nothing was applied.",
+            }
+            : StatementRules.Check(file) ?? JournalGuard.Check(file, journal);
 
     /// <summary>
     /// The deploy gate over what this run applies, before anything runs. Applied files are never judged again; they

@@ -30,6 +30,7 @@ public static class RunnerJson
             case MigrationStarting s:
                 w.WriteString("id", s.Id);
                 Strings(w, "directives", s.Directives);
+                Optional(w, "marker", s.Marker);
                 w.WriteNumber("index", s.Index);
                 w.WriteNumber("total", s.Total);
                 break;
@@ -80,6 +81,7 @@ public static class RunnerJson
                 w.WriteNumber("total", s.Total);
                 w.WriteNumber("line", s.Line);
                 w.WriteNumber("elapsedMs", (long)s.Elapsed.TotalMilliseconds);
+                w.WriteBoolean("committed", s.Committed);
                 break;
             case GateFindingReported s:
                 FindingFields(w, s.Finding);
@@ -99,6 +101,7 @@ public static class RunnerJson
         if (s.AppliedAt is { } at) w.WriteString("appliedAt", at.ToUniversalTime().ToString("O"));
         else w.WriteNull("appliedAt");
         Strings(w, "directives", s.Directives);
+        Optional(w, "marker", s.Marker);
         Strings(w, "warnings", s.Warnings);
     });
 
@@ -126,6 +129,7 @@ public static class RunnerJson
         w.WriteString("checksum", file.Checksum);
         w.WriteNumber("statements", file.Script.Statements.Count);
         Strings(w, "directives", file.Directives.Names);
+        Optional(w, "marker", file.Directives.Marker);
     });
 
     /// <summary>The final line. <paramref name="counts"/> are command-specific numbers (applied, pending, ...).</summary>

@@ -32,18 +32,14 @@ internal sealed record StatementProgress(
 }
 
 /// <summary>
-/// The schemamigrate_progress table beside the journal (the journal is adopted as it is and never altered). It
-/// only has rows while a no-transaction migration is unfinished: the row is deleted in the transaction that
-/// inserts the migration's journal row. Progress is written through the control connection, so it is recorded
-/// even when the migration's own connection breaks.
+/// The progress table beside the journal, in its schema (schemamigrate_progress for the default journal,
+/// &lt;journal&gt;_progress otherwise; the journal is adopted as it is and never altered). It only has rows while a
+/// no-transaction migration is unfinished: the row is deleted in the transaction that inserts the migration's
+/// journal row. Progress is written through the control connection, so it is recorded even when the migration's
+/// own connection breaks; at the COMMIT of a file's own transaction it is also written inside that transaction.
 /// </summary>
 internal static class ProgressTable
 {
-    public const string Table = "schemamigrate_progress";
-
-    /// <summary>The progress table's qualified name: the journal's schema.</summary>
-    public static string NameFor(string journal) => journal[..journal.LastIndexOf('.')] + "." + Table;
-
     public static async Task EnsureAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
@@ -59,7 +55,7 @@ internal static class ProgressTable
                  started_at timestamptz NOT NULL DEFAULT now(),
                  updated_at timestamptz NOT NULL DEFAULT now())
              """, conn);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await BookkeepingFailure.RunAsync(cmd, c => c.ExecuteNonQueryAsync(ct), ct);
     }
 
     /// <summary>Every unfinished migration's progress; empty when the table does not exist (nothing is created).</summary>
@@ -71,7 +67,7 @@ internal static class ProgressTable
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return new Dictionary<string, StatementProgress>();
         }
         await using var cmd = new NpgsqlCommand($"SELECT id, statements, done, done_hashes, running_pid, error, updated_at FROM {table}", conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await using var reader = await BookkeepingFailure.RunAsync(cmd, c => c.ExecuteReaderAsync(ct), ct);
         var rows = new Dictionary<string, StatementProgress>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))
             rows[reader.GetString(0)] = new StatementProgress(

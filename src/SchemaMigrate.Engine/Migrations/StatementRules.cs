@@ -6,7 +6,8 @@ namespace SchemaMigrate.Engine.Migrations;
 /// <summary>
 /// What a migration file may contain given how it runs, checked on the tokenizer's keywords before anything
 /// runs: statements PostgreSQL refuses inside a transaction block (allowed only under no-transaction),
-/// transaction control, COPY through the client, and psql meta-commands (never allowed).
+/// transaction control (a no-transaction file's own, as psql runs it; never in a transactional file), COPY
+/// through the client, and psql meta-commands (never allowed).
 /// </summary>
 internal static class StatementRules
 {
@@ -17,21 +18,26 @@ internal static class StatementRules
     {
         foreach (var statement in file.Script.Statements)
         {
-            var problem = MetaCommand(statement) ?? CopyThroughClient(statement) ?? TransactionControl(statement, file.Directives.NoTransaction)
+            var problem = MetaCommand(statement) ?? CopyThroughClient(statement) ?? TransactionControl(statement, file)
                           ?? (file.Directives.NoTransaction ? null : RefusedInTransaction(statement));
-            if (problem is var (line, message, fix))
-                return new Failure
-                {
-                    Reason = ReasonCodes.MigrationInvalid,
-                    Message = $"{file.Id}:{line}: {message}",
-                    File = file.Id,
-                    Line = line,
-                    Statement = Redactor.Redact(statement.Text.Length > 200 ? statement.Text[..200] + " ..." : statement.Text),
-                    NextStep = fix,
-                };
+            if (problem is var (line, message, fix)) return Invalid(file, statement, line, message, fix);
         }
+        if (file.Directives.NoTransaction && CommitUnits.OpenAtEnd(file.Script.Statements) is { } open)
+            return Invalid(file, open, open.Line,
+                $"'{open.OneLine()}' opens a transaction that is still open when the file ends; psql would roll it back when it disconnects",
+                "End the file's own transaction with COMMIT (a COMMIT AND CHAIN at the end opens one more that nothing commits); nothing was applied.");
         return null;
     }
+
+    private static Failure Invalid(MigrationFile file, SqlStatement statement, int line, string message, string fix) => new()
+    {
+        Reason = ReasonCodes.MigrationInvalid,
+        Message = $"{file.Id}:{line}: {message}",
+        File = file.Id,
+        Line = line,
+        Statement = Redactor.Redact(statement.Text.Length > 200 ? statement.Text[..200] + " ..." : statement.Text),
+        NextStep = fix,
+    };
 
     /// <summary>
     /// Whether a no-transaction statement that hit lock_timeout may simply run again. A single-transaction statement
@@ -75,9 +81,17 @@ internal static class StatementRules
         if (s.StartsWith("CREATE", "SUBSCRIPTION")) return "CREATE SUBSCRIPTION";
         if (s.StartsWith("DROP", "SUBSCRIPTION")) return "DROP SUBSCRIPTION";
         if (s.StartsWith("ALTER", "SUBSCRIPTION") && s.Contains("PUBLICATION")) return "ALTER SUBSCRIPTION ... PUBLICATION";
-        if (s.StartsWith("ALTER", "TYPE") && Enumerable.Range(0, k.Count - 1).Any(i => k[i] == "ADD" && k[i + 1] == "VALUE"))
-            return "ALTER TYPE ... ADD VALUE";
         return null;
+    }
+
+    /// <summary>
+    /// ALTER TYPE ... ADD VALUE: PostgreSQL 12 and newer run it in a transaction, but the new label cannot be used
+    /// until that transaction commits (55P04).
+    /// </summary>
+    public static bool AddsEnumValue(SqlStatement s)
+    {
+        var k = s.Keywords;
+        return s.StartsWith("ALTER", "TYPE") && Enumerable.Range(0, k.Count - 1).Any(i => k[i] == "ADD" && k[i + 1] == "VALUE");
     }
 
     private static (int Line, string Message, string Fix)? RefusedInTransaction(SqlStatement s)
@@ -85,27 +99,26 @@ internal static class StatementRules
         var name = RefusedInTransactionName(s);
         if (name is null) return null;
         var fix = $"Move the statement to a migration file of its own that starts with '{NoTransaction}' (then each of its statements runs alone, outside a transaction); nothing was applied.";
-        if (name == "ALTER TYPE ... ADD VALUE")
-            return (s.Line, "ALTER TYPE ... ADD VALUE must run outside the file's transaction: PostgreSQL 11 and older refuse it in a transaction block, "
-                            + "and on 12 and newer the new label cannot be used until that transaction commits (55P04 unsafe use of new value)", fix);
         return (s.Line, $"{name} cannot run inside a transaction block, and this file runs in one (PostgreSQL would fail it with 25001)", fix);
     }
 
-    private static (int, string, string)? TransactionControl(SqlStatement s, bool noTransaction)
+    private static (int, string, string)? TransactionControl(SqlStatement s, MigrationFile file)
     {
-        var k = s.Keywords;
-        var control =
-            s.StartsWith("BEGIN") || s.StartsWith("START", "TRANSACTION") || s.StartsWith("END") || s.StartsWith("ABORT")
-            || s.StartsWith("COMMIT") || (s.StartsWith("ROLLBACK") && !(k.Count > 1 && k[1] == "TO"))
-            || s.StartsWith("PREPARE", "TRANSACTION");
-        if (!control) return null;
-        var what = string.Join(' ', k.Take(2)).TrimEnd();
-        return noTransaction
-            ? (s.Line, $"'{what}' is transaction control, and a no-transaction file runs each statement alone in autocommit with its progress recorded per statement",
-               "Move statements that must commit together to a transactional migration file (one without the no-transaction directive); nothing was applied.")
-            : (s.Line, $"'{what}' is transaction control, but SchemaMigrate already runs this file in one transaction together with its journal row; "
-                       + "a COMMIT inside it would make part of the file permanent without the row",
-               $"Remove the transaction control: the file is already atomic. A statement that cannot run in a transaction belongs in a file that starts with '{NoTransaction}'; nothing was applied.");
+        var effect = CommitUnits.Effect(s);
+        if (effect == TransactionEffect.None) return null;
+        if (effect == TransactionEffect.TwoPhase)
+            return (s.Line, $"'{s.OneLine()}' is two-phase commit, which leaves a prepared transaction holding its locks until someone commits it by hand",
+                    "Remove it: a migration's transaction ends with COMMIT; nothing was applied.");
+        if (file.Directives.NoTransaction) return null;
+        var statements = file.Script.Statements;
+        var wrapped = statements.Count > 1 && CommitUnits.Effect(statements[0]) == TransactionEffect.Opens && CommitUnits.Effect(statements[^1]) == TransactionEffect.Ends
+                      && statements.Skip(1).SkipLast(1).All(st => CommitUnits.Effect(st) == TransactionEffect.None);
+        var fix = wrapped
+            ? $"The file wraps itself in a transaction of its own (line {statements[0].Line} to line {statements[^1].Line}), as files written for golang-migrate do. "
+              + $"Make '{NoTransaction}' its first line: it then runs as psql runs it, still atomic in its own transaction (add the line before the file is recorded in any journal, so no checksum changes under a recorded row); nothing was applied."
+            : $"Remove the transaction control: the file is already atomic. To manage transactions yourself (BEGIN ... COMMIT, COMMIT AND CHAIN), start the file with '{NoTransaction}': it then runs as psql runs it; nothing was applied.";
+        return (s.Line, $"'{s.OneLine()}' is transaction control, but SchemaMigrate already runs this file in one transaction together with its journal row; "
+                        + "a COMMIT inside it would make part of the file permanent without the row", fix);
     }
 
     private static (int, string, string)? CopyThroughClient(SqlStatement s)

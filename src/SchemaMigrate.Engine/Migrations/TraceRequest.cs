@@ -30,10 +30,10 @@ public sealed record TraceRequest(string? AppliedThrough = null, string? AppQuer
 
         var migrator = new Migrator(scratch);
         await using var database = DatabaseTarget.Create(scratch);
-        string journal;
+        JournalLocation journal;
         await using (var conn = await database.OpenAsync(ct))
         {
-            journal = await Journal.EnsureAsync(conn, ct);
+            journal = await JournalLocation.ResolveAsync(conn, scratch, ct);
             deployed ??= (await Journal.ReadAsync(conn, journal, ct)).Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         }
         var replay = await migrator.UpAsync(listener, deployed, ct);
@@ -52,12 +52,17 @@ public sealed record TraceRequest(string? AppliedThrough = null, string? AppQuer
             RollbackQueries = rollback,
             CurrentQueries = current,
             MustRunAlone = s => StatementRules.RefusedInTransactionName(s) is not null,
+            Units = statements => CommitUnits.Split(statements).Select(u => (u.Start, u.End, u.InTransaction)).ToArray(),
+            // As FileApplier ends a file: the session state it changed is undone, then its journal row written.
             Record = async (conn, file, token) =>
             {
-                await using var batch = new NpgsqlBatch(conn) { BatchCommands = { Journal.Insert(journal, byId[file.Id]) } };
+                await using var batch = new NpgsqlBatch(conn);
+                foreach (var reset in SessionReset.Commands()) batch.BatchCommands.Add(reset);
+                batch.BatchCommands.Add(Journal.Insert(journal, byId[file.Id]));
                 await batch.ExecuteNonQueryAsync(token);
             },
         };
+        await using (var conn = await database.OpenAsync(ct)) journal = await Journal.EnsureAsync(conn, journal, ct);
         var report = await Tracer.RunAsync(scratch.ConnectionString!, input, ct);
         var failure = report.Failure ?? (report.Refused.Count > 0 ? DeployGate.Refusal(report.Refused, "the trace ran them on the scratch database only") : null);
         var traced = report.Files.Select(f => new AppliedMigration(f.Id, f.Checksum, f.Statements.Count, f.Statements.Aggregate(TimeSpan.Zero, (t, s) => t + s.Elapsed))).ToList();

@@ -34,6 +34,34 @@ public sealed class SqlStatement
     /// <summary>True when the keyword appears anywhere among the statement's significant tokens.</summary>
     public bool Contains(string word) => Keywords.Contains(word);
 
+    /// <summary>
+    /// The name token <paramref name="index"/> stands for, as PostgreSQL stores it: an unquoted word with its ASCII
+    /// letters folded to lower case, a "quoted" identifier without its quotes; null for any other token.
+    /// </summary>
+    public string? Name(int index)
+    {
+        var token = Tokens[index];
+        var text = token.Text(_source);
+        return token.Kind switch
+        {
+            SqlTokenKind.Word => string.Create(text.Length, text, (span, t) =>
+            {
+                for (int i = 0; i < t.Length; i++) span[i] = t[i] is >= 'A' and <= 'Z' ? (char)(t[i] + 32) : t[i];
+            }),
+            SqlTokenKind.QuotedIdentifier when text.StartsWith('"') => text[1..^1].Replace("\"\"", "\""),
+            _ => null,
+        };
+    }
+
+    /// <summary>The statement on one line (whitespace collapsed), cut at a word boundary to at most about <paramref name="max"/> characters.</summary>
+    public string OneLine(int max = 80)
+    {
+        var text = string.Join(' ', Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (text.Length <= max) return text;
+        var cut = text.LastIndexOf(' ', max - 4);
+        return text[..(cut > 0 ? cut : max - 4)] + " ...";
+    }
+
     /// <summary>Maps a 1-based character position inside <see cref="Text"/> (as PostgreSQL reports it) to a file line.</summary>
     public int LineOfPosition(int position)
     {

@@ -3,6 +3,7 @@ using Azure.Identity;
 using SchemaMigrate.Engine.Azure;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Tests.Azure.Fake;
+using SchemaMigrate.Tests.Support;
 
 namespace SchemaMigrate.Tests.Azure;
 
@@ -10,6 +11,7 @@ namespace SchemaMigrate.Tests.Azure;
 public class AzureRequestTests
 {
     [Fact]
+    [Trait(Reliability.Trait, Reliability.ArmAnswer)]
     public async Task Throttling_and_server_errors_are_retried_honouring_Retry_After()
     {
         await using var azure = await FakeAzure.StartAsync();
@@ -38,6 +40,7 @@ public class AzureRequestTests
     }
 
     [Fact]
+    [Trait(Reliability.Trait, Reliability.ArmAnswer)]
     public async Task A_server_error_on_start_is_not_retried_so_a_job_never_runs_twice()
     {
         await using var azure = await FakeAzure.StartAsync();
@@ -53,12 +56,16 @@ public class AzureRequestTests
         Assert.Contains("answered 500 InternalServerError", run.Failure.Message);
         Assert.Matches("x-ms-request-id [0-9a-f-]{36}", run.Failure.Message);
         Assert.Single(azure.Requests, r => r.Path.EndsWith("/start"));
+        // No advice to retry blindly: the 500 may have come after the execution was created.
+        Assert.StartsWith("Before starting job migrate again, check with Get-MigrationJobExecution -ResourceGroupName rg-deploy -Name migrate", run.Failure.Action);
+        Assert.DoesNotContain("Retry", run.Failure.Action);
         // The artifact is written even though the start itself failed.
         Assert.Contains("\"reasonCode\": \"AZURE_REQUEST_FAILED\"", File.ReadAllText(run.ArtifactPath!));
         Directory.Delete(artifacts, recursive: true);
     }
 
     [Fact]
+    [Trait(Reliability.Trait, Reliability.ArmAnswer)]
     public async Task A_forbidden_request_is_AZURE_AUTH_FAILED_with_the_ARM_code_and_request_id()
     {
         await using var azure = await FakeAzure.StartAsync();
@@ -75,6 +82,7 @@ public class AzureRequestTests
     }
 
     [Fact]
+    [Trait(Reliability.Trait, Reliability.ArmAnswer)]
     public async Task Missing_job_resource_group_and_execution_are_AZURE_RESOURCE_NOT_FOUND()
     {
         await using var azure = await FakeAzure.StartAsync();
@@ -109,6 +117,7 @@ public class AzureRequestTests
     }
 
     [Fact]
+    [Trait(Reliability.Trait, Reliability.ArmAnswer)]
     public async Task A_sovereign_cloud_asks_for_its_own_token_audience()
     {
         await using var azure = await FakeAzure.StartAsync();

@@ -9,6 +9,7 @@ namespace SchemaMigrate.Tests.Azure;
 public class JobExecutionAndLogTests
 {
     [Fact]
+    [Trait(Reliability.Trait, Reliability.ArmAnswer)]
     public async Task Executions_are_listed_newest_first_across_pages_or_read_by_name()
     {
         await using var azure = await FakeAzure.StartAsync();
@@ -158,6 +159,7 @@ public class JobExecutionAndLogTests
 
         var none = await Assert.ThrowsAsync<MigrationException>(() =>
             ops.GetLogsAsync(new JobLogRequest(azure.Job("migrate"), run.ExecutionName!), new RecordingListener(), CancellationToken.None));
+        Assert.Equal(ReasonCodes.JobLogsUnavailable, none.Reason);
         Assert.Contains("stores no logs (destination 'none')", none.Message);
 
         var malformed = await Assert.ThrowsAsync<MigrationException>(() =>

@@ -217,6 +217,20 @@ public class JobFailureClassifierTests
     }
 
     [Fact]
+    public void Logs_that_could_not_be_read_are_named_as_such_whatever_the_status()
+    {
+        var unavailable = new Failure { Reason = ReasonCodes.JobLogsUnavailable, Message = "managed environment cae stores no logs (destination 'none')" };
+
+        foreach (var status in new[] { "Failed", "Stopped" })
+        {
+            var failure = JobFailureClassifier.Classify("migrate-k3v9q2a", status, [], logsUnavailable: unavailable);
+            Assert.Equal(ReasonCodes.JobExecutionFailed, failure.Reason);
+            Assert.Equal($"execution migrate-k3v9q2a {status}: its logs could not be read, so nothing names the failure: managed environment cae stores no logs (destination 'none')", failure.Message);
+            Assert.Equal(ReasonCodes.JobLogsUnavailable.NextStep, failure.Action);
+        }
+    }
+
+    [Fact]
     public void A_wait_that_timed_out_is_JOB_TIMEOUT_and_names_the_evidence_already_seen()
     {
         var failure = JobFailureClassifier.Classify("migrate-k3v9q2a", "Running",

@@ -200,6 +200,7 @@ public sealed class StartMigrationJobTests : IDisposable
     }
 
     [Fact]
+    [Trait(Reliability.Trait, Reliability.ArmAnswer)]
     public async Task A_start_answered_202_is_followed_to_its_execution()
     {
         await using var azure = await FakeAzure.StartAsync();

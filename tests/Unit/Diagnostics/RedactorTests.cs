@@ -12,6 +12,12 @@ public class RedactorTests
     [InlineData("CREATE ROLE app LOGIN PASSWORD 'it''s secret'", "secret")]
     [InlineData("https://x.blob.core.windows.net/c?sv=1&sig=AbC%2Bd&se=2", "AbC%2Bd")]
     [InlineData("{\"client_secret\":\"shh-123\"}", "shh-123")]
+    [InlineData("{\"refresh_token\": \"rt-4567\", \"user\": \"x\"}", "rt-4567")]
+    [InlineData("{\"token\":\"tk-4567\"}", "tk-4567")]
+    [InlineData("{\"apiKey\":\"ak-4567\"}", "ak-4567")]
+    [InlineData("https://api.example.com/cb?id_token=it-4567&state=1", "it-4567")]
+    [InlineData("Set-Cookie: session=s-4567; Path=/; HttpOnly", "s-4567")]
+    [InlineData("{\"cookie\":\"ARRAffinity=aff-4567; session=s-4567\"}", "s-4567")]
     public void Masks_secret_shaped_text_without_knowing_the_value(string text, string secret)
     {
         var redacted = Redactor.Redact(text);
@@ -27,12 +33,14 @@ public class RedactorTests
         Assert.Equal("failed for *** twice: ***", Redactor.Redact($"failed for {secret} twice: {secret}"));
     }
 
-    [Fact]
-    public void Leaves_ordinary_text_alone()
-    {
-        const string text = "relation \"api_keys\" does not exist (42P01) at 003_add_indexes.sql:7";
-        Assert.Equal(text, Redactor.Redact(text));
-    }
+    [Theory]
+    [InlineData("relation \"api_keys\" does not exist (42P01) at 003_add_indexes.sql:7")]
+    [InlineData("the authorized call needs a token: pass -Token or -Scope")]
+    // Why a bearer token was refused is an auth-param, not a token: it stays readable for triage.
+    [InlineData("Bearer error=\"invalid_token\", error_description=\"The audience 'api://x' is invalid\"")]
+    [InlineData("Bearer realm=\"fake-api\"")]
+    [InlineData("{\"error\":\"unauthorized\",\"message\":\"a bearer token is required\"}")]
+    public void Leaves_ordinary_text_alone(string text) => Assert.Equal(text, Redactor.Redact(text));
 
     [Fact]
     public void The_exception_message_of_a_failure_is_redacted_whoever_built_the_failure()

@@ -26,7 +26,6 @@ public class StatementRulesTests
     [InlineData("DISCARD ALL", "DISCARD ALL")]
     [InlineData("ALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY", "DETACH PARTITION ... CONCURRENTLY")]
     [InlineData("CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p", "CREATE SUBSCRIPTION")]
-    [InlineData("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok' AFTER 'sad'", "ALTER TYPE ... ADD VALUE")]
     public void Statements_PostgreSQL_refuses_in_a_transaction_are_recognised(string sql, string name)
     {
         Assert.Equal(name, StatementRules.RefusedInTransactionName(SqlScript.Parse(sql).Statements.Single()));
@@ -60,11 +59,12 @@ public class StatementRulesTests
     }
 
     [Fact]
-    public void ALTER_TYPE_ADD_VALUE_is_refused_with_the_reason_it_needs_its_own_transaction()
+    public void ALTER_TYPE_ADD_VALUE_runs_in_a_transactional_file_as_PostgreSQL_12_and_newer_allow()
     {
-        var failure = StatementRules.Check(File("ALTER TYPE mood ADD VALUE 'ok';"));
-        Assert.Contains("cannot be used until that transaction commits", failure!.Message);
-        Assert.Contains("-- schemamigrate:no-transaction", failure.Action);
+        var statement = SqlScript.Parse("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok' AFTER 'sad'").Statements.Single();
+        Assert.Null(StatementRules.RefusedInTransactionName(statement));
+        Assert.True(StatementRules.AddsEnumValue(statement));
+        Assert.Null(StatementRules.Check(File("CREATE TYPE mood AS ENUM ('sad');\nALTER TYPE mood ADD VALUE 'ok';")));
     }
 
     [Fact]
@@ -75,14 +75,55 @@ public class StatementRulesTests
     }
 
     [Theory]
-    [InlineData("BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;", 1, "'BEGIN' is transaction control")]
-    [InlineData("CREATE TABLE t (a int);\nSTART TRANSACTION ISOLATION LEVEL SERIALIZABLE;", 2, "'START TRANSACTION' is transaction control")]
+    [InlineData("CREATE TABLE t (a int);\nSTART TRANSACTION ISOLATION LEVEL SERIALIZABLE;", 2, "'START TRANSACTION ISOLATION LEVEL SERIALIZABLE' is transaction control")]
     [InlineData("CREATE TABLE t (a int);\nCOMMIT;", 2, "'COMMIT' is transaction control")]
+    [InlineData("CREATE TABLE t (a int);\nCOMMIT AND CHAIN;\nCREATE TABLE u (a int);", 2, "'COMMIT AND CHAIN' is transaction control")]
     [InlineData("CREATE TABLE t (a int);\nEND;", 2, "'END' is transaction control")]
     [InlineData("SELECT 1;\nROLLBACK;", 2, "'ROLLBACK' is transaction control")]
+    public void Transaction_control_is_refused_in_a_transactional_file_naming_the_whole_statement(string sql, int line, string message)
+    {
+        var failure = StatementRules.Check(File(sql));
+        Assert.NotNull(failure);
+        Assert.Equal(line, failure.Line);
+        Assert.Contains(message, failure.Message);
+        Assert.Contains("start the file with '-- schemamigrate:no-transaction'", failure.Action);
+    }
+
+
+    [Fact]
+    public void A_file_wrapped_in_its_own_transaction_is_told_how_to_run_as_written()
+    {
+        var failure = StatementRules.Check(File("BEGIN;\nCREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nEND;\n"));
+        Assert.Equal(1, failure!.Line);
+        Assert.StartsWith("The file wraps itself in a transaction of its own (line 1 to line 4), as files written for golang-migrate do. Make '-- schemamigrate:no-transaction' its first line", failure.Action);
+    }
+
+    [Theory]
+    [InlineData("BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;")]
+    [InlineData("START TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nUPDATE t SET a = 1;\nCOMMIT AND CHAIN;\nUPDATE t SET a = 2;\nEND;")]
+    [InlineData("BEGIN;\nUPDATE t SET a = 1;\nROLLBACK;\nCREATE INDEX CONCURRENTLY i ON t (a);")]
+    public void A_no_transaction_file_may_manage_its_own_transactions(string sql)
+    {
+        Assert.Null(StatementRules.Check(File("-- schemamigrate:no-transaction\n" + sql)));
+    }
+
+    [Theory]
+    [InlineData("BEGIN;\nUPDATE t SET a = 1;", 2, "'BEGIN' opens a transaction that is still open when the file ends")]
+    [InlineData("BEGIN;\nUPDATE t SET a = 1;\nCOMMIT AND CHAIN;", 4, "'COMMIT AND CHAIN' opens a transaction that is still open when the file ends")]
+    [InlineData("PREPARE TRANSACTION 'x';", 2, "'PREPARE TRANSACTION 'x'' is two-phase commit")]
+    [InlineData("COMMIT PREPARED 'x';", 2, "is two-phase commit")]
+    public void A_no_transaction_file_may_not_leave_its_transaction_open_or_use_two_phase_commit(string sql, int line, string message)
+    {
+        var failure = StatementRules.Check(File("-- schemamigrate:no-transaction\n" + sql));
+        Assert.NotNull(failure);
+        Assert.Equal(line, failure.Line);
+        Assert.Contains(message, failure.Message);
+    }
+
+    [Theory]
     [InlineData("COPY t (a) FROM STDIN;", 1, "COPY ... FROM STDIN")]
     [InlineData("SELECT 1;\n\\connect other\nSELECT 2;", 2, "'\\connect' is a psql meta-command")]
-    public void Transaction_control_COPY_through_the_client_and_psql_meta_commands_are_refused(string sql, int line, string message)
+    public void COPY_through_the_client_and_psql_meta_commands_are_refused_either_way(string sql, int line, string message)
     {
         foreach (var directive in new[] { "", "-- schemamigrate:no-transaction\n" })
         {

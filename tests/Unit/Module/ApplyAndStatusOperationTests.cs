@@ -200,4 +200,35 @@ public class ApplyAndStatusOperationTests
         Assert.Equal(3, ok.Written<SchemaMigrationResult>().Count);
         Assert.DoesNotContain(realPassword, ok.AllText + string.Join(" ", ok.Written<SchemaMigrationResult>().Select(r => r.Database)));
     }
+
+    [Fact]
+    public async Task A_configured_journal_is_used_by_apply_WhatIf_status_and_Test_Verify()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = ThreeFiles().Add("004_legacy.sql", "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);");
+        var parameters = new SettingsParameters { Path = folder.Path, ConnectionString = db.ConnectionString, JournalSchema = "ops", JournalTable = "journal", To = "002_orders.sql" };
+        var settings = parameters.ToSettings(new Dictionary<string, string>(), p => p);
+        var server = await PostgresServer.AdminConnectionStringAsync();
+
+        await new ApplyOperation(settings, passThru: false, whatIf: false).RunAsync(new RecordingSink(), default);
+        var whatIf = new RecordingSink { Answer = _ => false };
+        await new ApplyOperation(settings with { TargetId = null }, passThru: false, whatIf: true).RunAsync(whatIf, default);
+        var status = new RecordingSink();
+        await new StatusOperation(settings, []).RunAsync(status, default);
+        var verified = new RecordingSink();
+        await new TestOperation(settings with { TargetId = null }, verify: true, devDatabase: server).RunAsync(verified, default);
+        // The same folder with the default journal: refused offline, before any database, as `up` would refuse it.
+        var refused = new RecordingSink();
+        await new TestOperation(settings with { TargetId = null, JournalSchema = null, JournalTable = "schema_migrations" }, verify: true, devDatabase: server).RunAsync(refused, default);
+
+        Assert.Equal(["001_accounts.sql", "002_orders.sql"], (await db.RowsAsync("SELECT id FROM ops.journal ORDER BY id")).Select(r => (string)r[0]!));
+        Assert.False(await db.TableExistsAsync("public.schema_migrations"));
+        Assert.Equal(["003_invoices.sql", "004_legacy.sql"], whatIf.Questions.Select(q => q.Target.Split(' ')[0]));
+        Assert.Contains("journal: ops.journal", status.Verbose);
+        Assert.Equal([SchemaMigrationState.Applied, SchemaMigrationState.Applied, SchemaMigrationState.Pending, SchemaMigrationState.Pending],
+            status.Written<SchemaMigrationStatus>().Select(s => s.State));
+        Assert.All(verified.Written<SchemaMigrationTestResult>(), r => Assert.True(r.Verified));
+        Assert.Contains(refused.Errors, e => e.Failure.Reason == ReasonCodes.MigrationTouchesJournal && e.Failure.File == "004_legacy.sql");
+        Assert.All(refused.Written<SchemaMigrationTestResult>(), r => Assert.False(r.Verified));
+    }
 }

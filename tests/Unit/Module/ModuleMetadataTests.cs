@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using SchemaMigrate.Cmdlets;
 using SchemaMigrate.Engine.Azure;
+using SchemaMigrate.Engine.Azure.Smoke;
 using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Tests.Support;
@@ -76,8 +77,8 @@ public class ModuleMetadataTests : IDisposable
     {
         Assert.Equal(Cmdlets().Select(c => c.Name).Order(), ManifestList("CmdletsToExport").Order());
         Assert.Equal(
-            ["Get-MigrationJobExecution", "Get-MigrationJobLog", "Get-SchemaMigrationStatus", "Invoke-SchemaMigration", "New-SchemaMigration",
-             "Start-MigrationJob", "Stop-MigrationJobExecution", "Test-SchemaMigration"],
+            ["Get-MigrationJobExecution", "Get-MigrationJobLog", "Get-SchemaMigrationStatus", "Invoke-ApiSmokeTest", "Invoke-SchemaMigration",
+             "New-SchemaMigration", "Start-MigrationJob", "Stop-MigrationJobExecution", "Test-SchemaMigration"],
             Cmdlets().Select(c => c.Name).Order());
         Assert.Matches(@"RootModule\s*=\s*'SchemaMigrate.Cmdlets.dll'", Manifest);
         Assert.Matches(@"PowerShellVersion\s*=\s*'7.4'", Manifest);
@@ -189,7 +190,7 @@ public class ModuleMetadataTests : IDisposable
             viewed.Add(typeName);
         }
         Assert.Equal(
-            ["SchemaMigrate.Cmdlets.MigrationJobExecution", "SchemaMigrate.Cmdlets.MigrationJobLogEntry", "SchemaMigrate.Cmdlets.SchemaMigrationResult",
+            ["SchemaMigrate.Cmdlets.ApiSmokeAssertion", "SchemaMigrate.Cmdlets.MigrationJobExecution", "SchemaMigrate.Cmdlets.MigrationJobLogEntry", "SchemaMigrate.Cmdlets.SchemaMigrationResult",
              "SchemaMigrate.Cmdlets.SchemaMigrationStatus", "SchemaMigrate.Cmdlets.SchemaMigrationTestResult"],
             viewed.Order());
     }
@@ -212,6 +213,9 @@ public class ModuleMetadataTests : IDisposable
         Assert.Empty(typeof(SchemaMigrate.Engine.Safety.Trace.TracedStatement).GetProperties().Select(p => p.Name)
             .Except(typeof(SchemaMigrationTracedStatement).GetProperties().Select(p => p.Name)));
         Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Get-MigrationJobLog", "CredentialSource"));
+        Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Invoke-ApiSmokeTest", "CredentialSource"));
+        Assert.Equal(Enum.GetNames<AzureCloud>(), ValidateSet("Invoke-ApiSmokeTest", "Cloud"));
+        Assert.Equal(Enum.GetNames<SmokeOutcome>(), Enum.GetNames<ApiSmokeOutcome>());
         // An execution shows what the engine knows of it (Job and Id are the engine's own handles).
         var shown = typeof(MigrationJobExecution).GetProperties().Select(p => p.Name);
         Assert.Empty(typeof(JobExecution).GetProperties().Select(p => p.Name).Except(["Job", "Id"]).Except(shown));

@@ -51,6 +51,35 @@ public class ParameterAndTextTests
     }
 
     [Fact]
+    public void The_journal_schema_and_table_come_from_the_environment_and_parameters_override_them_exactly_as_written()
+    {
+        IDictionary environment = new Dictionary<string, string> { ["SCHEMAMIGRATE_JOURNAL_SCHEMA"] = "ops", ["SCHEMAMIGRATE_JOURNAL_TABLE"] = "journal" };
+
+        var defaults = new SettingsParameters().ToSettings(new Hashtable(), UnderBase);
+        var fromEnvironment = new SettingsParameters().ToSettings(environment, UnderBase);
+        var overridden = new SettingsParameters { JournalSchema = "Deploy Log", JournalTable = "Applied" }.ToSettings(environment, UnderBase);
+
+        Assert.Equal((null, "schema_migrations"), (defaults.JournalSchema, defaults.JournalTable));
+        Assert.Equal(("ops", "journal"), (fromEnvironment.JournalSchema, fromEnvironment.JournalTable));
+        Assert.Equal(("Deploy Log", "Applied"), (overridden.JournalSchema, overridden.JournalTable));
+        Assert.Equal("schemamigrate_progress", MigrationSettings.ProgressTableFor(defaults.JournalTable));
+        Assert.Equal("Applied_progress", MigrationSettings.ProgressTableFor(overridden.JournalTable));
+    }
+
+    [Theory]
+    [InlineData("SCHEMAMIGRATE_JOURNAL_SCHEMA", "a_schema_name_that_postgresql_would_silently_cut_at_sixty_three_b", "is not a usable PostgreSQL name")]
+    [InlineData("SCHEMAMIGRATE_JOURNAL_TABLE", "a_journal_name_that_is_far_too_long_for_its_progress_table_xx", "must fit in 63 bytes")]
+    public void A_journal_name_PostgreSQL_would_cut_is_an_invalid_argument_naming_its_setting(string variable, string value, string message)
+    {
+        var e = Assert.Throws<MigrationException>(() => MigrationSettings.FromEnvironment(new Hashtable { [variable] = value }));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.StartsWith(variable + ": ", e.Message);
+        Assert.Contains(message, e.Message);
+        var parameter = Assert.Throws<MigrationException>(() => new SettingsParameters { JournalTable = new string('j', 60) }.ToSettings(new Hashtable(), UnderBase));
+        Assert.StartsWith("-JournalTable: ", parameter.Message);
+    }
+
+    [Fact]
     public void An_unknown_auth_mode_is_an_invalid_argument()
     {
         var e = Assert.Throws<MigrationException>(() => new SettingsParameters { Auth = "kerberos" }.ToSettings(new Hashtable(), UnderBase));

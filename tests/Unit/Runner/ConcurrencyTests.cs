@@ -143,16 +143,29 @@ public class ConcurrencyTests
     public async Task A_runner_waiting_for_the_lock_applies_what_the_holder_left_and_nothing_twice()
     {
         await using var db = await TestDatabase.CreateAsync();
-        using var folder = CountingMigrations(3, "SELECT pg_sleep(1);\n");
+        // 002 waits for an advisory lock the test holds, so the first runner keeps the migration lock for as long as
+        // the test needs, however slowly the second runner starts on a loaded machine.
+        using var folder = CountingMigrations(3).Add("002_step.sql",
+            "-- schemamigrate:allow opaque-statement the test holds the runner here with an advisory lock\nCREATE TABLE step_2 (id int PRIMARY KEY);\nSELECT pg_advisory_lock(4242);\nSELECT pg_advisory_unlock(4242);\nINSERT INTO applied_count VALUES (2);\n");
+        await using var gate = await db.OpenAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(4242)", gate)) await hold.ExecuteNonQueryAsync();
 
-        var first = RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--to", "002_step.sql");
-        await WaitUntilAsync(db, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND granted)");
-        var second = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        var first = RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--to", "002_step.sql", "--lock-timeout", "0");
+        await WaitUntilAsync(db, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted)");
+        var second = RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        // The second runner has tried the migration lock and failed: its session's last query is the try, and it holds no advisory lock.
+        await WaitUntilAsync(db, """
+            SELECT EXISTS (SELECT 1 FROM pg_stat_activity a
+                           WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.query LIKE '%pg_try_advisory_lock%'
+                             AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted))
+            """);
+        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(4242)", gate)) await release.ExecuteNonQueryAsync();
 
         Assert.True((await first).ExitCode == 0, (await first).Output);
-        Assert.True(second.ExitCode == 0, second.Output);
-        Assert.Single(second.EventsOf("lock.waiting"));
-        Assert.Equal(["003_step.sql"], second.EventsOf("migration.applied").Select(e => e.GetProperty("id").GetString()));
+        var waited = await second;
+        Assert.True(waited.ExitCode == 0, waited.Output);
+        Assert.Single(waited.EventsOf("lock.waiting"));
+        Assert.Equal(["003_step.sql"], waited.EventsOf("migration.applied").Select(e => e.GetProperty("id").GetString()));
         Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM applied_count"));
     }
 

@@ -29,7 +29,7 @@ public class NoTransactionTests
 
     [Theory]
     [InlineData("CREATE TABLE extra (id int);\nCREATE INDEX CONCURRENTLY items_a_idx ON items (a);\n", "CREATE INDEX CONCURRENTLY cannot run inside a transaction block")]
-    [InlineData("\nALTER TYPE mood ADD VALUE 'happy';\n", "ALTER TYPE ... ADD VALUE must run outside the file's transaction")]
+    [InlineData("\nVACUUM items;\n", "VACUUM cannot run inside a transaction block")]
     public async Task Without_the_directive_the_file_is_refused_before_anything_runs_naming_file_line_and_fix(string sql, string message)
     {
         await using var db = await TestDatabase.CreateAsync();
@@ -42,7 +42,7 @@ public class NoTransactionTests
         Assert.Contains("next step: Move the statement to a migration file of its own that starts with '-- schemamigrate:no-transaction'", run.Stderr);
         Assert.Contains("result: failed reasonCode=MIGRATION_INVALID exitCode=4 at=002_change.sql:2", run.Stdout);
         Assert.False(await db.TableExistsAsync("items")); // not even the valid 001 ran
-        Assert.Empty(await db.JournalAsync());
+        Assert.False(await db.TableExistsAsync("schema_migrations")); // nor was the journal created
 
         var plan = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "plan");
         Assert.Equal(ReasonCodes.MigrationInvalid.ExitCode, plan.ExitCode);
@@ -98,5 +98,99 @@ public class NoTransactionTests
         Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE indisvalid AND indrelid = 'things'::regclass"));
         Assert.Equal(["001_things.sql", "002_indexes.sql", "003_after.sql"], (await db.JournalAsync()).Select(j => j.Id));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM schemamigrate_progress"));
+    }
+
+    [Fact]
+    public async Task A_no_transaction_file_runs_its_own_transactions_as_psql_does_and_a_transactional_file_still_refuses_them()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder()
+            .Add("001_items.sql", "CREATE TABLE items (id int PRIMARY KEY, n int);\nINSERT INTO items SELECT g, 0 FROM generate_series(1, 10) g;\n")
+            .Add("002_batches.sql", "-- schemamigrate:no-transaction\nBEGIN;\nUPDATE items SET n = 1 WHERE id <= 5;\nCOMMIT AND CHAIN;\nUPDATE items SET n = 2 WHERE id > 5;\nCOMMIT;\nCREATE INDEX CONCURRENTLY items_n ON items (n);\n");
+
+        var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal([false, false, true, false, true, true], run.EventsOf("statement.applied").Select(e => e.GetProperty("committed").GetBoolean()));
+        Assert.Equal([5L, 5L], (await db.RowsAsync("SELECT count(*) FROM items GROUP BY n ORDER BY n")).Select(r => (long)r[0]!));
+        Assert.Equal(2, (await db.JournalAsync()).Count);
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM schemamigrate_progress"));
+
+        folder.Add("003_chained.sql", "UPDATE items SET n = 3;\nCOMMIT AND CHAIN;\nUPDATE items SET n = 4;\n");
+        var refused = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path);
+        Assert.Equal(ReasonCodes.MigrationInvalid.ExitCode, refused.ExitCode);
+        Assert.Contains("error MIGRATION_INVALID: 003_chained.sql:2: 'COMMIT AND CHAIN' is transaction control", refused.Stderr);
+    }
+
+    [Fact]
+    public async Task A_failure_inside_the_files_own_transaction_rolls_it_back_and_the_rerun_starts_again_at_its_BEGIN_in_the_same_mode()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder()
+            .Add("001_log.sql", "CREATE TABLE log (at serial, v text);")
+            .Add("002_chain.sql", "-- schemamigrate:no-transaction\n-- schemamigrate:allow backfilling-existing-rows copies the test's rows\nBEGIN ISOLATION LEVEL SERIALIZABLE;\nINSERT INTO log (v) VALUES ('first');\nCOMMIT AND CHAIN;\n"
+                                  + "INSERT INTO log (v) VALUES (current_setting('transaction_isolation'));\nINSERT INTO log (v) SELECT v FROM source;\nCOMMIT;\n");
+
+        var failed = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.Equal(ReasonCodes.SqlApplyFailed.ExitCode, failed.ExitCode);
+        Assert.Equal(7, failed.Result.GetProperty("line").GetInt32());
+        Assert.Contains("statements 1-3 of 6 ran and stay applied", failed.Result.GetProperty("reason").GetString()); // up to the COMMIT AND CHAIN
+        Assert.Contains("statement 5 (line 7) failed in the file's own transaction (opened at line 3), which was rolled back with statements 4-5", failed.Result.GetProperty("reason").GetString());
+        Assert.Contains("resumes 002_chain.sql at statement 4", failed.Result.GetProperty("nextStep").GetString());
+        Assert.Equal(["first"], (await db.RowsAsync("SELECT v FROM log ORDER BY at")).Select(r => (string)r[0]!));
+
+        await db.ExecuteAsync("CREATE TABLE source (v text); INSERT INTO source VALUES ('third')");
+        var resumed = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Output);
+        Assert.Equal(4, resumed.EventsOf("migration.resuming").Single().GetProperty("statement").GetInt32());
+        Assert.Equal(["first", "serializable", "third"], (await db.RowsAsync("SELECT v FROM log ORDER BY at")).Select(r => (string)r[0]!));
+    }
+
+    [Fact]
+    public async Task A_runner_killed_inside_the_files_own_transaction_resumes_at_its_BEGIN_and_applies_nothing_twice()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder()
+            .Add("001_log.sql", "CREATE TABLE log (v int);")
+            .Add("002_blocks.sql", "-- schemamigrate:no-transaction\nBEGIN;\nINSERT INTO log VALUES (1);\nCOMMIT;\nBEGIN;\nINSERT INTO log VALUES (2);\nSELECT pg_sleep(2);\n"
+                                   + "INSERT INTO log VALUES (3);\nCOMMIT;\nINSERT INTO log VALUES (4);\n");
+
+        using (var runner = RunnerProcess.Start(new Dictionary<string, string?> { ["DB_CONN"] = db.ConnectionString, ["MIGRATIONS_DIR"] = folder.Path }))
+        {
+            while (await runner.StandardOutput.ReadLineAsync() is { } line)
+                if (line.Contains("statement 5/9")) break; // INSERT 2 ran; pg_sleep runs now, inside the second transaction
+            runner.Kill(entireProcessTree: true);
+            await runner.WaitForExitAsync();
+        }
+        Assert.Equal(3, await db.ScalarAsync<int>("SELECT done FROM schemamigrate_progress WHERE id = '002_blocks.sql'"));
+
+        var resumed = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Output);
+        Assert.Equal(4, resumed.EventsOf("migration.resuming").Single().GetProperty("statement").GetInt32());
+        Assert.Equal([1, 2, 3, 4], (await db.RowsAsync("SELECT v FROM log ORDER BY v")).Select(r => (int)r[0]!));
+        Assert.Equal(2, (await db.JournalAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ALTER_TYPE_ADD_VALUE_runs_in_a_transactional_file_and_using_the_new_label_there_explains_the_split()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder()
+            .Add("001_mood.sql", "CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE TABLE moods (m mood);\n")
+            .Add("002_happy.sql", "ALTER TYPE mood ADD VALUE 'happy';\nCOMMENT ON TYPE mood IS 'how it feels';\n")
+            .Add("003_glad.sql", "ALTER TYPE mood ADD VALUE 'glad';\n\nINSERT INTO moods VALUES ('glad');\n");
+
+        var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.Equal(ReasonCodes.SqlApplyFailed.ExitCode, run.ExitCode);
+        Assert.Equal(["001_mood.sql", "002_happy.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal("55P04", run.Result.GetProperty("sqlState").GetString());
+        Assert.Equal(3, run.Result.GetProperty("line").GetInt32());
+        Assert.Contains("Split the file: keep the ALTER TYPE ... ADD VALUE (line 1) in this one and move the statements that use the new label to the next file",
+            run.Result.GetProperty("nextStep").GetString());
+        Assert.Equal(["sad", "ok", "happy"], (await db.RowsAsync("SELECT unnest(enum_range(NULL::mood))::text")).Select(r => (string)r[0]!));
     }
 }

@@ -52,8 +52,7 @@ public class RunnerStatusAndVerifyTests
         var run = await RunnerProcess.RunAsync(new Dictionary<string, string?>(), "verify", "--migrations-dir", folder.Path);
 
         Assert.True(run.ExitCode == 0, run.Output);
-        Assert.Contains("Applied     003_add_indexes.sql", run.Stdout);
-        Assert.Contains("3 applied", run.Stdout);
+        Assert.Contains("3 applied: 001_core_domain_tables.sql ... 003_add_indexes.sql", run.Stdout);
         var cluster = System.Text.RegularExpressions.Regex.Match(run.Stdout, @"127\.0\.0\.1:(\d+)/").Groups[1].Value;
         Assert.NotEqual("", cluster);
         // The cluster's port no longer answers once verify has returned.
@@ -74,11 +73,29 @@ public class RunnerStatusAndVerifyTests
         var statuses = run.Events.Where(e => e.GetProperty("event").GetString() == "status").Select(e => e.GetProperty("state").GetString());
         Assert.Equal(["Applied", "Applied", "Applied", "Pending"], statuses);
         // Other tests verify on the same server at the same time: look for this run's own scratch database.
-        var scratch = System.Text.RegularExpressions.Regex.Match(run.EventsOf("run.started")[0].GetProperty("database").GetString()!, @"/(schemamigrate_verify_\w+) ").Groups[1].Value;
-        Assert.StartsWith("schemamigrate_verify_", scratch);
+        var scratch = System.Text.RegularExpressions.Regex.Match(run.Events.Single(e => e.GetProperty("event").GetString() == "run.started").GetProperty("database").GetString()!, "schemamigrate_verify_[0-9a-f]+").Value;
+        Assert.NotEmpty(scratch);
         await using var probe = await TestDatabase.CreateAsync();
         Assert.Equal(0L, await probe.ScalarAsync<long>($"SELECT count(*) FROM pg_database WHERE datname = '{scratch}'"));
         var password = new Npgsql.NpgsqlConnectionStringBuilder(server).Password!;
         Assert.DoesNotContain(password, run.Output);
+    }
+
+    [Fact]
+    public async Task A_failed_verify_shows_what_matters_in_a_few_lines_and_ends_with_its_error()
+    {
+        using var folder = new MigrationFolder();
+        for (int i = 1; i <= 40; i++)
+            folder.Add($"{i:000}_step.sql", i == 25 ? "CREATE TABLE step_25 (id int);\nINSERT INTO step_25 SELECT id FROM missing_table;\n" : $"CREATE TABLE step_{i} (id int);\n");
+
+        var run = await RunnerProcess.RunAsync(new Dictionary<string, string?>(), "verify", "--migrations-dir", folder.Path);
+
+        Assert.Equal(10, run.ExitCode);
+        Assert.Contains("24 applied: 001_step.sql ... 024_step.sql\nFailed      025_step.sql:2 (SQL_APPLY_FAILED; the error is below)\n15 pending after it, not attempted: 026_step.sql ... 040_step.sql\n", run.Stdout);
+        Assert.DoesNotContain("Pending ", run.Stdout);
+        var errorLines = run.Stderr.TrimEnd().Split('\n');
+        Assert.StartsWith("error SQL_APPLY_FAILED: 025_step.sql:2: 42P01 relation \"missing_table\" does not exist", errorLines.First(l => l.StartsWith("error ")));
+        Assert.StartsWith("  next step:", errorLines[^1]);
+        Assert.StartsWith("result: failed reasonCode=SQL_APPLY_FAILED", run.Stdout.TrimEnd().Split('\n')[^1]);
     }
 }

@@ -95,6 +95,24 @@ public class TraceTests
     }
 
     [Fact]
+    public async Task A_transaction_a_no_transaction_file_opens_itself_is_traced_as_written()
+    {
+        var sql = "-- schemamigrate:no-transaction\nBEGIN;\nALTER TABLE users ADD COLUMN a int;\nALTER TABLE users ADD COLUMN b int;\nCOMMIT;\n"
+                  + "CREATE INDEX CONCURRENTLY users_a_idx ON users (a);\n";
+        var result = await TraceAsync(Users, [("002_users_ab.sql", sql)]);
+
+        Assert.Null(result.Apply.Failure);
+        var statements = result.Trace!.Statements.ToList();
+        Assert.Equal([2, 3, 4, 5, 6], statements.Select(s => s.Line));
+        Assert.Contains(statements[1].Locks, l => l.Relation == "users" && l.Mode == LockMode.AccessExclusiveLock && l.New);
+        // The second ALTER runs inside the file's own transaction, still holding the first one's lock.
+        Assert.Contains(statements[2].Locks, l => l.Relation == "users" && l.Mode == LockMode.AccessExclusiveLock && !l.New);
+        Assert.Equal(LockObservation.Watched, statements[4].Observation);
+        Assert.Equal(["users_a_idx"], statements[4].NewIndexes);
+        Assert.Contains(result.Status!.Migrations, m => m.Id == "002_users_ab.sql" && m.State == MigrationState.Applied);
+    }
+
+    [Fact]
     public async Task A_failing_statement_ends_the_trace_at_its_file_and_line_and_keeps_what_ran_before_it()
     {
         var result = await TraceAsync(Users, [

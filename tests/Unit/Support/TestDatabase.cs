@@ -72,7 +72,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
     /// <summary>The journal as (id, checksum) pairs in id order.</summary>
     public async Task<List<(string Id, string Checksum)>> JournalAsync() =>
-        (await RowsAsync("SELECT id, checksum FROM schema_migrations ORDER BY id COLLATE \"C\""))
+        (await RowsAsync("SELECT id, checksum FROM public.schema_migrations ORDER BY id COLLATE \"C\""))
         .Select(r => ((string)r[0]!, (string)r[1]!)).ToList();
 
     public async ValueTask DisposeAsync()

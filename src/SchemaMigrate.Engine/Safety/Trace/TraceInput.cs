@@ -15,6 +15,13 @@ internal sealed record TraceInput(IReadOnlyList<GateFile> Pending, GateReport Ga
     /// <summary>A statement PostgreSQL refuses inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...).</summary>
     public required Func<SqlStatement, bool> MustRunAlone { get; init; }
 
+    /// <summary>
+    /// How a no-transaction file's statements commit, as `up` runs them: [Start, End) is one statement in autocommit,
+    /// or, when InTransaction, a transaction the file opens and ends itself (BEGIN ... COMMIT). Default: each alone.
+    /// </summary>
+    public Func<IReadOnlyList<SqlStatement>, IReadOnlyList<(int Start, int End, bool InTransaction)>> Units { get; init; } =
+        statements => statements.Select((_, i) => (i, i + 1, false)).ToArray();
+
     /// <summary>Runs on the traced session after a file's last statement, inside its transaction when it has one: the journal row.</summary>
     public required Func<NpgsqlConnection, GateFile, CancellationToken, Task> Record { get; init; }
 }

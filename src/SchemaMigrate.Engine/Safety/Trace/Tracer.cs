@@ -138,34 +138,57 @@ internal sealed class Tracer
         foreach (var step in steps) step.HeldUntil = committed;
     }
 
-    /// <summary>A no-transaction file: each statement commits alone, as `up` runs it. Those a transaction block may hold run in one of their own, so their session can read their locks before commit.</summary>
+    /// <summary>
+    /// A no-transaction file, unit by unit as `up` runs it: a statement alone commits alone (those a transaction block
+    /// may hold run in one of their own, so their session can read their locks before commit); a transaction the file
+    /// opens and ends itself runs as written, read after each of its statements.
+    /// </summary>
     private async Task RunAloneAsync(GateFile file, List<Step> steps, CancellationToken ct)
     {
-        foreach (var statement in file.Script.Statements)
+        var statements = file.Script.Statements;
+        foreach (var (start, end, inTransaction) in _input.Units(statements))
         {
-            if (!_input.MustRunAlone(statement))
+            _createdInTransaction.Clear();
+            if (inTransaction)
+            {
+                var unit = new List<Step>();
+                var state = new CatalogState();
+                for (int i = start; i < end; i++)
+                {
+                    var step = await ExecuteAsync(file, statements[i], state, ct);
+                    unit.Add(step);
+                    state = step.After;
+                }
+                var ended = Stopwatch.GetTimestamp();
+                foreach (var step in unit) step.HeldUntil = ended;
+                steps.AddRange(unit);
+            }
+            else if (!_input.MustRunAlone(statements[start]))
             {
                 await using var tx = await _conn.BeginTransactionAsync(ct);
-                _createdInTransaction.Clear();
-                var step = await ExecuteAsync(file, statement, new CatalogState(), ct);
+                var step = await ExecuteAsync(file, statements[start], new CatalogState(), ct);
                 await tx.CommitAsync(ct);
                 step.HeldUntil = Stopwatch.GetTimestamp();
                 steps.Add(step);
-                continue;
             }
-            _createdInTransaction.Clear();
-            var begun = Stopwatch.GetTimestamp();
-            var (seen, caught) = await new LockWatch(_observer).WatchAsync(_conn.ProcessID, async () =>
-            {
-                await using var cmd = new NpgsqlCommand(statement.Text, _conn) { CommandTimeout = 0 };
-                await cmd.ExecuteNonQueryAsync(ct);
-            }, ct);
-            var done = Stopwatch.GetTimestamp();
-            // Its locks are gone by now: read every relation, not only the locked ones.
-            var after = await CatalogState.ReadAsync(_conn, everything: true, ct);
-            steps.Add(Observe(new Step(file, statement, new CatalogState(), after, begun, done) { HeldUntil = done, Watched = seen, Missed = !caught }));
+            else steps.Add(await WatchAsync(file, statements[start], ct));
         }
         await _input.Record(_conn, file, ct);
+    }
+
+    /// <summary>A statement that cannot run in a transaction block: run alone, its locks read from another session while it waits.</summary>
+    private async Task<Step> WatchAsync(GateFile file, SqlStatement statement, CancellationToken ct)
+    {
+        var begun = Stopwatch.GetTimestamp();
+        var (seen, caught) = await new LockWatch(_observer).WatchAsync(_conn.ProcessID, async () =>
+        {
+            await using var cmd = new NpgsqlCommand(statement.Text, _conn) { CommandTimeout = 0 };
+            await cmd.ExecuteNonQueryAsync(ct);
+        }, ct);
+        var done = Stopwatch.GetTimestamp();
+        // Its locks are gone by now: read every relation, not only the locked ones.
+        var after = await CatalogState.ReadAsync(_conn, everything: true, ct);
+        return Observe(new Step(file, statement, new CatalogState(), after, begun, done) { HeldUntil = done, Watched = seen, Missed = !caught });
     }
 
     /// <summary>Runs the statement and reads the catalog state in one round trip, inside the transaction the caller opened.</summary>

@@ -1,22 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Security;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SchemaMigrate.Engine.Azure;
 
 namespace SchemaMigrate.Tests.Azure.Fake;
@@ -24,7 +16,7 @@ namespace SchemaMigrate.Tests.Azure.Fake;
 /// <summary>A request the fake answered (or refused), in arrival order.</summary>
 public sealed record RecordedRequest(string Method, string Path, string Query, DateTimeOffset At, string Body, int Status);
 
-/// <summary>An injected failure: the next <see cref="Times"/> requests matching method and path get this answer.</summary>
+/// <summary>An injected failure: the next <see cref="Times"/> requests matching method and path get this answer (status 0: the connection is cut).</summary>
 public sealed class Fault(string method, string pathContains, int status, int times, int? retryAfterSeconds, string code)
 {
     public string Method { get; } = method;
@@ -48,11 +40,11 @@ public sealed partial class FakeAzure : IAsyncDisposable
     public const string ResourceGroup = "rg-deploy";
     public const string EnvironmentName = "cae-deploy";
     private const string ApiVersion = "2025-07-01";
-    private static readonly Lazy<X509Certificate2> Certificate = new(CreateCertificate);
 
     private readonly ConcurrentDictionary<string, FakeJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _images = new();
-    private readonly ConcurrentDictionary<string, (FakeExecution Execution, int Pending)> _operations = new();
+    private readonly ConcurrentDictionary<string, (Func<IResult> Final, int Pending)> _operations = new();
+    private readonly CannedAnswers _answers = new();
     private readonly List<FakeLogRow> _rows = [];
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<Fault> _faults = [];
@@ -74,6 +66,8 @@ public sealed partial class FakeAzure : IAsyncDisposable
     public TimeSpan IngestionDelay { get; set; }
     /// <summary>Answer starts with 202 + Location (the spec's LRO) instead of 200 (what the wire shows).</summary>
     public bool StartAnswers202 { get; set; }
+    /// <summary>Answer stops with 202 + Location instead of 200.</summary>
+    public bool StopAnswers202 { get; set; }
     /// <summary>The first read of an execution has no status yet, as right after a start.</summary>
     public bool FirstReadHasNoStatus { get; set; } = true;
     public int PageSize { get; set; } = 2;
@@ -120,17 +114,12 @@ public sealed partial class FakeAzure : IAsyncDisposable
     public static async Task<FakeAzure> StartAsync()
     {
         var fake = new FakeAzure();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Certificate.Value)));
-        var app = builder.Build();
-        app.Use(fake.FrontDoorAsync);
-        fake.MapArm(app);
-        fake.MapLogAnalytics(app);
-        await app.StartAsync();
-        fake._app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.Endpoint = new Uri(address);
+        (fake._app, fake.Endpoint) = await FakeHttps.StartAsync(app =>
+        {
+            app.Use(fake.FrontDoorAsync);
+            fake.MapArm(app);
+            fake.MapLogAnalytics(app);
+        });
         return fake;
     }
 
@@ -160,6 +149,13 @@ public sealed partial class FakeAzure : IAsyncDisposable
         lock (_scratch) _scratch.Add(path);
         return path;
     }
+
+    /// <summary>From now on, <paramref name="method"/> <paramref name="path"/> gets this answer instead of the simulation's.</summary>
+    public void Answer(string method, string path, int status, JsonNode? body = null, IReadOnlyDictionary<string, string>? headers = null) =>
+        _answers.Set(method, path, status, body, headers);
+
+    /// <summary>From now on, the example's request gets the example's answer <paramref name="status"/>, as written.</summary>
+    public void Serve(SpecExample example, int status) => Answer(example.Method, example.Path, status, example.Body(status), example.Headers(status));
 
     public void Fail(string method, string pathContains, int status, int times = 1, int? retryAfterSeconds = null, string? code = null)
     {
@@ -218,6 +214,11 @@ public sealed partial class FakeAzure : IAsyncDisposable
                 fault = _faults.FirstOrDefault(f => f.Remaining > 0 && f.Method == ctx.Request.Method && path.Contains(f.PathContains, StringComparison.OrdinalIgnoreCase));
                 if (fault is not null) fault.Remaining--;
             }
+            if (fault is { Status: 0 })
+            {
+                ctx.Abort();
+                return;
+            }
             if (fault is not null)
             {
                 if (fault.RetryAfterSeconds is { } after) ctx.Response.Headers.RetryAfter = after.ToString(CultureInfo.InvariantCulture);
@@ -242,6 +243,7 @@ public sealed partial class FakeAzure : IAsyncDisposable
                 await Error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.").ExecuteAsync(ctx);
                 return;
             }
+            if (await _answers.TryServeAsync(ctx)) return;
             await next(ctx);
         }
         finally
@@ -262,12 +264,12 @@ public sealed partial class FakeAzure : IAsyncDisposable
         app.MapGet(rg + "/jobs/{job}/executions", (HttpContext ctx, string sub, string rg, string job) => WithJob(sub, rg, job, j => ListExecutions(ctx, j)));
         app.MapGet(rg + "/jobs/{job}/executions/{execution}", (string sub, string rg, string job, string execution) =>
             WithExecution(sub, rg, job, execution, e => Json(ExecutionJson(e))));
-        app.MapPost(rg + "/jobs/{job}/executions/{execution}/stop", (string sub, string rg, string job, string execution) =>
+        app.MapPost(rg + "/jobs/{job}/executions/{execution}/stop", (HttpContext ctx, string sub, string rg, string job, string execution) =>
             WithExecution(sub, rg, job, execution, e =>
             {
                 e.StopRequested = true;
                 e.Stop.Cancel();
-                return Results.Ok();
+                return StopAnswers202 ? Accepted(ctx, () => Results.Ok()) : Results.Ok();
             }));
         app.MapGet(rg + "/managedEnvironments/{env}", (string sub, string rg, string env) =>
             Scope(sub, rg) ?? (env == EnvironmentName ? Json(EnvironmentJson()) : NotFound($"Microsoft.App/managedEnvironments/{env}", rg)));
@@ -276,12 +278,12 @@ public sealed partial class FakeAzure : IAsyncDisposable
             if (!_operations.TryGetValue(id, out var operation)) return Error(404, "OperationNotFound", $"Operation {id} not found.");
             if (operation.Pending > 0)
             {
-                _operations[id] = (operation.Execution, operation.Pending - 1);
+                _operations[id] = (operation.Final, operation.Pending - 1);
                 ctx.Response.Headers.Location = ctx.Request.GetEncodedUrl();
                 ctx.Response.Headers.RetryAfter = "1";
                 return Results.StatusCode(202);
             }
-            return Json(new JsonObject { ["id"] = ExecutionId(operation.Execution), ["name"] = operation.Execution.Name });
+            return operation.Final();
         });
         app.MapFallback((HttpContext ctx) => Error(404, "InvalidResourceType", $"The resource type could not be found for {ctx.Request.Path}."));
     }
@@ -299,10 +301,15 @@ public sealed partial class FakeAzure : IAsyncDisposable
         var execution = new FakeExecution(job, $"{job.Name}-{RandomName(7)}", template);
         lock (job.Executions) job.Executions.Add(execution);
         execution.Runtime = Task.Run(() => RunAsync(execution));
-        if (!StartAnswers202) return Json(new JsonObject { ["id"] = ExecutionId(execution), ["name"] = execution.Name });
+        IResult Named() => Json(new JsonObject { ["id"] = ExecutionId(execution), ["name"] = execution.Name });
+        return StartAnswers202 ? Accepted(ctx, Named) : Named();
+    }
 
+    /// <summary>202 + Location of an operation that answers 202 once more, then <paramref name="final"/>.</summary>
+    private IResult Accepted(HttpContext ctx, Func<IResult> final)
+    {
         var operation = Guid.NewGuid().ToString();
-        _operations[operation] = (execution, 1);
+        _operations[operation] = (final, 1);
         ctx.Response.Headers.Location = new Uri(Endpoint, $"/subscriptions/{SubscriptionId}/providers/Microsoft.App/locations/eastus/containerappOperationResults/{operation}?api-version={ApiVersion}").ToString();
         ctx.Response.Headers.RetryAfter = "1";
         return Results.StatusCode(202);
@@ -480,7 +487,8 @@ public sealed partial class FakeAzure : IAsyncDisposable
 
     private string ExecutionId(FakeExecution e) => $"{JobId(e.Job)}/executions/{e.Name}";
 
-    private string EnvironmentId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.App/managedEnvironments/{EnvironmentName}";
+    /// <summary>The managed environment every fake job names (its ARM id, also its path).</summary>
+    public string EnvironmentId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.App/managedEnvironments/{EnvironmentName}";
 
     private JsonObject JobJson(FakeJob job) => new()
     {
@@ -576,42 +584,15 @@ public sealed partial class FakeAzure : IAsyncDisposable
     private static string RandomName(int length) =>
         new(Enumerable.Range(0, length).Select(_ => "abcdefghijklmnopqrstuvwxyz0123456789"[RandomNumberGenerator.GetInt32(36)]).ToArray());
 
-    // ---------------------------------------------------------------- trust
+    /// <summary>A transport that trusts exactly the fake's certificate, nothing else.</summary>
+    private static HttpPipelineTransport PinnedTransport() => new HttpClientTransport(new SocketsHttpHandler { SslOptions = FakeHttps.ClientOptions() });
 
-    /// <summary>The fake's certificate in PEM, for a process that trusts it through SSL_CERT_FILE (FakeAzureServer).</summary>
-    public static string CertificatePem => Certificate.Value.ExportCertificatePem();
-
-    private static X509Certificate2 CreateCertificate()
+    /// <summary>A plain HTTP client of the fake's endpoint, trusting its certificate, with the Resource Manager token.</summary>
+    public HttpClient ArmHttpClient()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
-    }
-
-    /// <summary>A transport that trusts exactly the fake's certificate (and still checks the host name), nothing else.</summary>
-    private static HttpPipelineTransport PinnedTransport()
-    {
-        var trusted = X509CertificateLoader.LoadCertificate(Certificate.Value.RawData);
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                CertificateChainPolicy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    CustomTrustStore = { trusted },
-                    RevocationMode = X509RevocationMode.NoCheck,
-                },
-            },
-        };
-        return new HttpClientTransport(handler);
+        var client = new HttpClient(new SocketsHttpHandler { SslOptions = FakeHttps.ClientOptions() }) { BaseAddress = Endpoint };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ArmToken);
+        return client;
     }
 
     [GeneratedRegex(@"let job = '(?<job>[^']*)';\s*let execution = '(?<execution>[^']*)';")]

@@ -1,0 +1,29 @@
+using SchemaMigrate.Cmdlets.Hosting;
+using SchemaMigrate.Engine.Azure.Smoke;
+using SchemaMigrate.Engine.Diagnostics;
+
+namespace SchemaMigrate.Cmdlets.Operations;
+
+/// <summary>
+/// Invoke-ApiSmokeTest: runs the engine's smoke test (progress while the authorized call is retried), writes one
+/// object per assertion, then fails closed: a failed assertion is a terminating error with its reason code,
+/// targeting that assertion, thrown after api-smoke.json is written.
+/// </summary>
+internal sealed class ApiSmokeOperation(ApiSmokeRequest request)
+{
+    public async Task RunAsync(IOperationSink sink, CancellationToken ct)
+    {
+        var listener = new JobSinkListener(sink);
+        var run = await ApiSmokeTest.RunAsync(request, listener, ct);
+        listener.Complete();
+        if (run.Failure is { } cancelled && cancelled.Reason == ReasonCodes.Cancelled) throw new MigrationException(cancelled);
+        var assertions = run.Assertions.Select(a => ApiSmokeAssertion.From(a, run)).ToList();
+        foreach (var assertion in assertions) sink.WriteObject(assertion);
+        if (run.Failure is { } failure)
+        {
+            var failed = assertions.FirstOrDefault(a => a.Outcome == ApiSmokeOutcome.Failed);
+            throw failed is null ? new MigrationException(failure) : new TargetedFailureException(failure, failed);
+        }
+        sink.WriteVerbose($"{request.BaseUri}: all {assertions.Count} assertions passed in {(long)run.Elapsed.TotalMilliseconds}ms");
+    }
+}
