@@ -89,7 +89,7 @@ public static class Gate
             case StatementClass.Expand: return (Safety.Verdict.Note, null);
             case StatementClass.Risky: return (Safety.Verdict.Warning, null);
             case StatementClass.Blocked:
-                return (Safety.Verdict.Refused, $"never run as written: follow {rule.Page}, or waive it with '-- schemamigrate:allow {rule.Id} <reason>'");
+                return (Safety.Verdict.Refused, $"never run as written: use the safe recipe on the rule's page, or waive it with '-- schemamigrate:allow {rule.Id} <reason>'");
             case StatementClass.Opaque when file.Phase != MigrationPhase.Expand:
                 return allowed ? (Safety.Verdict.Allowed, $"the file declares {phase} and this run allows it") : (Safety.Verdict.Refused, NotAllowed(file.Phase));
             case StatementClass.Opaque:
