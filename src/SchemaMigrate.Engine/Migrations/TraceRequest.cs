@@ -52,6 +52,7 @@ public sealed record TraceRequest(string? AppliedThrough = null, string? AppQuer
             RollbackQueries = rollback,
             CurrentQueries = current,
             MustRunAlone = s => StatementRules.RefusedInTransactionName(s) is not null,
+            ChangesSessionDefaults = SessionReset.ChangesSessionDefaults,
             Units = statements => CommitUnits.Split(statements).Select(u => (u.Start, u.End, u.InTransaction)).ToArray(),
             // As FileApplier ends a file: the session state it changed is undone, then its journal row written.
             Record = async (conn, file, token) =>

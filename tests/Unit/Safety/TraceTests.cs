@@ -113,6 +113,26 @@ public class TraceTests
     }
 
     [Fact]
+    public async Task Each_file_is_traced_in_the_session_up_gives_it_a_set_search_path_ends_with_its_file_a_role_default_reaches_the_next()
+    {
+        // A throwaway cluster of its own: the role default would otherwise reach every test on the shared server.
+        using var folder = new MigrationFolder()
+            .Add("001_schemas.sql", "CREATE SCHEMA s;\nCREATE SCHEMA app;\nSET search_path = s, public;\n")
+            .Add("002_t.sql", "CREATE TABLE t (a int);\n")
+            .Add("003_role_default.sql", "ALTER ROLE CURRENT_USER SET search_path = app, public;\n")
+            .Add("004_u.sql", "CREATE TABLE u (a int);\n");
+        var settings = MigrationSettings.FromEnvironment(new Dictionary<string, string>()) with { MigrationsDirectory = folder.Path };
+
+        var result = await Verifier.RunAsync(settings, null, NullListener.Instance, default, new TraceRequest(AppliedThrough: "none"));
+
+        Assert.Equal(4, result.Trace!.Files.Count);
+        var tables = result.Trace.SchemaChanges.Where(c => c.Kind == "relation" && c.Change == SchemaChangeKind.Added).Select(c => (c.Object, c.File)).ToList();
+        Assert.Contains(("public.t", "002_t.sql"), tables);
+        Assert.Contains(("app.u", "004_u.sql"), tables);
+        Assert.Equal(2, tables.Count);
+    }
+
+    [Fact]
     public async Task A_failing_statement_ends_the_trace_at_its_file_and_line_and_keeps_what_ran_before_it()
     {
         var result = await TraceAsync(Users, [

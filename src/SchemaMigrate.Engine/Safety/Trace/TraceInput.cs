@@ -22,6 +22,12 @@ internal sealed record TraceInput(IReadOnlyList<GateFile> Pending, GateReport Ga
     public Func<IReadOnlyList<SqlStatement>, IReadOnlyList<(int Start, int End, bool InTransaction)>> Units { get; init; } =
         statements => statements.Select((_, i) => (i, i + 1, false)).ToArray();
 
+    /// <summary>
+    /// A statement that changes the defaults a new session gets (ALTER ROLE/DATABASE ... SET): after its file the trace
+    /// continues on a new connection, as `up` does, so the next file sees them. Default: none does.
+    /// </summary>
+    public Func<SqlStatement, bool> ChangesSessionDefaults { get; init; } = _ => false;
+
     /// <summary>Runs on the traced session after a file's last statement, inside its transaction when it has one: the journal row.</summary>
     public required Func<NpgsqlConnection, GateFile, CancellationToken, Task> Record { get; init; }
 }

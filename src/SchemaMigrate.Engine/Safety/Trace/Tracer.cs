@@ -14,7 +14,8 @@ namespace SchemaMigrate.Engine.Safety.Trace;
 internal sealed class Tracer
 {
     private readonly TraceInput _input;
-    private readonly NpgsqlConnection _conn;
+    private NpgsqlConnection _conn;
+    private readonly string _connectionString;
     private readonly NpgsqlConnection _observer;
     private HashSet<long> _existing = [];
     // What the catalogs said before the statement now traced, kept up to date from each statement's own reading.
@@ -24,9 +25,10 @@ internal sealed class Tracer
     /// <summary>Relations created in the transaction now running: invisible to other sessions, so their locks block nobody.</summary>
     private readonly HashSet<string> _createdInTransaction = new(StringComparer.Ordinal);
 
-    private Tracer(TraceInput input, NpgsqlConnection conn, NpgsqlConnection observer)
+    private Tracer(TraceInput input, string connectionString, NpgsqlConnection conn, NpgsqlConnection observer)
     {
         _input = input;
+        _connectionString = connectionString;
         _conn = conn;
         _observer = observer;
     }
@@ -54,11 +56,19 @@ internal sealed class Tracer
     {
         // The catalog reading runs after every statement: let Npgsql prepare it once instead of planning it each time.
         var prepared = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 8, AutoPrepareMinUsages = 2 }.ConnectionString;
-        await using var conn = new NpgsqlConnection(prepared);
+        var conn = new NpgsqlConnection(prepared);
         await using var observer = new NpgsqlConnection(prepared);
-        await conn.OpenAsync(ct);
-        await observer.OpenAsync(ct);
-        return await new Tracer(input, conn, observer).TraceAsync(ct);
+        var tracer = new Tracer(input, prepared, conn, observer);
+        try
+        {
+            await conn.OpenAsync(ct);
+            await observer.OpenAsync(ct);
+            return await tracer.TraceAsync(ct);
+        }
+        finally
+        {
+            await tracer._conn.DisposeAsync();
+        }
     }
 
     private async Task<TraceReport> TraceAsync(CancellationToken ct)
@@ -90,6 +100,7 @@ internal sealed class Tracer
             }
             files.Add((file, steps));
             sinceSnapshot.Add(steps);
+            if (file != _input.Pending[^1] && file.Script.Statements.Any(_input.ChangesSessionDefaults)) await ReopenAsync(ct);
             if (!CanBreak(steps) && file != _input.Pending[^1]) continue;
             // Only a file that changed what existed before it can break a client: the others only add, and are diffed with the next.
             var after = await SchemaSnapshot.ReadAsync(_conn, ct);
@@ -119,6 +130,15 @@ internal sealed class Tracer
             Files = traced, SchemaChanges = changes, SetFindings = setFindings, Sizes = await SizesAsync(traced.SelectMany(f => f.Statements).SelectMany(s => s.Rewrites.Concat(s.Scanned)).Distinct(), ct),
             QueriesChecked = checkedQueries, QueriesSkipped = skipped, Failure = failure,
         };
+    }
+
+    /// <summary>The next file starts in a new server session, not one back from the pool: role and database defaults take effect only then.</summary>
+    private async Task ReopenAsync(CancellationToken ct)
+    {
+        await _conn.DisposeAsync();
+        NpgsqlConnection.ClearPool(_conn);
+        _conn = new NpgsqlConnection(_connectionString);
+        await _conn.OpenAsync(ct);
     }
 
     private async Task RunInTransactionAsync(GateFile file, List<Step> steps, CancellationToken ct)
