@@ -187,7 +187,7 @@ public sealed class Migrator
     public static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, MigrationSettings settings) =>
         CheckRunnable(file, folder, JournalLocation.Assumed(settings));
 
-    private static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, JournalLocation journal) =>
+    internal static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, JournalLocation journal) =>
         OtherToolFormats.NeverForward(file, folder) is { } rollback
             ? new Failure
             {

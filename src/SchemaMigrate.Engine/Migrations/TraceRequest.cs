@@ -41,8 +41,9 @@ public sealed record TraceRequest(string? AppliedThrough = null, string? AppQuer
 
         var recorded = (await migrator.StatusAsync(ct)).Migrations.Where(m => m.AppliedChecksum is not null).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var pending = files.Where(f => !recorded.Contains(f.Id)).ToList();
+        // What `up` refuses before anything runs is not traced either: a file that cannot run as written, or touches the journal.
         foreach (var file in pending)
-            if (StatementRules.Check(file) is { } invalid)
+            if (Migrator.CheckRunnable(file, names, journal) is { } invalid)
                 return (replay with { Failure = invalid, Pending = pending.Count }, null);
 
         var gate = DeployGate.Judge(files.Where(f => recorded.Contains(f.Id)), pending, user);

@@ -133,6 +133,20 @@ public class TraceTests
     }
 
     [Fact]
+    public async Task A_pending_file_up_would_refuse_for_touching_the_journal_is_not_traced()
+    {
+        var result = await TraceAsync(Users, [
+            ("002_users_email.sql", "ALTER TABLE users ADD COLUMN email text;"),
+            ("003_forget.sql", "DELETE FROM public.schema_migrations WHERE id = '001_users.sql';"),
+        ]);
+
+        Assert.Equal(("MIGRATION_TOUCHES_JOURNAL", "003_forget.sql"), (result.Apply.Failure?.ReasonCode, result.Apply.Failure?.File));
+        Assert.Null(result.Trace);
+        Assert.Equal(MigrationState.Pending, result.Status!.Migrations.Single(m => m.Id == "002_users_email.sql").State);
+        Assert.Equal(MigrationState.Applied, result.Status.Migrations.Single(m => m.Id == "001_users.sql").State);
+    }
+
+    [Fact]
     public async Task A_failing_statement_ends_the_trace_at_its_file_and_line_and_keeps_what_ran_before_it()
     {
         var result = await TraceAsync(Users, [
