@@ -527,7 +527,7 @@ Describe 'Test-SchemaMigration' {
         @($results).Count | Should -Be 3
         $results.Valid | Sort-Object -Unique | Should -BeTrue
         $results.Verified | Sort-Object -Unique | Should -BeFalse
-        (Get-Command Test-SchemaMigration).ParameterSets.Name | Sort-Object | Should -Be @('Static', 'Verify')
+        (Get-Command Test-SchemaMigration).ParameterSets.Name | Sort-Object | Should -Be @('Static', 'Trace', 'Verify')
     }
 
     It 'reports each problem as a non-terminating MIGRATION_INVALID error targeting the file' {
@@ -567,6 +567,27 @@ Describe 'Test-SchemaMigration' {
         $results.Verified | Sort-Object -Unique | Should -BeTrue
     }
 
+    It 'traces the pending statements on a copy of the target (parameter set Trace)' {
+        $target = New-Target
+        $folder = New-MigrationFolder
+        Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false
+        Set-Content -LiteralPath (Join-Path $folder '004_users_token.sql') -Value 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();' -NoNewline
+
+        $results = Test-SchemaMigration $folder -Trace -DevDatabase $target.Connection -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $traced = ($results | Where-Object Id -eq '004_users_token.sql').Trace
+        @($traced).Count | Should -Be 1
+        $traced[0] | Should -BeOfType ([SchemaMigrate.Cmdlets.SchemaMigrationTracedStatement])
+        $traced[0].StrongestLock | Should -Be 'AccessExclusiveLock on users'
+        $traced[0].Blocks | Should -Be @('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'DDL')
+        @($traced[0].Rewrites -match '^users \(\d+ bytes\)$').Count | Should -Be 1
+        $traced[0].Predictions | Should -Match '^Confirmed: adding-field-with-default'
+        ($results | Where-Object Id -eq '001_core_domain_tables.sql').Trace | Should -BeNullOrEmpty
+        $problems.FullyQualifiedErrorId | Should -Contain 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
+        # The copy was a scratch database: the target itself still has three migrations and no token column.
+        Get-Journal $target.Database | Should -Be @('001_core_domain_tables.sql', '002_create_api_keys_table.sql', '003_add_indexes.sql')
+    }
+
     It 'names -DevDatabase, not the DB_CONN secret, when the dev server refuses the password' {
         $wrong = Get-TestConnectionString -Server $script:server -Password ('Wr0ng-' + [guid]::NewGuid().ToString('N'))
         $failure = Get-Failure { Test-SchemaMigration $script:samples -AppliedThrough none -Verify -DevDatabase $wrong }
@@ -581,6 +602,30 @@ Describe 'Test-SchemaMigration' {
         $lines[0] | Should -Match '^Valid\s+Verified\s+Statements\s+Id$'
         $lines[2] | Should -Match '^True\s+False\s+6 001_core_domain_tables\.sql$'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $width }
+    }
+}
+
+Describe 'Invoke-SchemaMigration -RequireTrace' {
+    It 'refuses, before anything runs, a migration the trace report does not cover' {
+        $target = New-Target
+        $folder = New-MigrationFolder
+        $first = Join-Path $folder '001_core_domain_tables.sql'
+        $report = Join-Path $folder '..' ('trace-' + [guid]::NewGuid().ToString('N') + '.jsonl')
+        # The report as verify --trace --format json writes it, covering the first file only.
+        Set-Content -LiteralPath $report -Value ('{"event":"trace.file","id":"001_core_domain_tables.sql","checksum":"' + (Get-FileHash $first -Algorithm SHA256).Hash.ToLowerInvariant() + '","statements":6}')
+
+        $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -RequireTrace $report -Confirm:$false }
+
+        $failure.FullyQualifiedErrorId | Should -Be 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.ErrorDetails.Message | Should -Match '^-RequireTrace .*: nothing was applied because 002_create_api_keys_table\.sql is not in the trace report; 003_add_indexes\.sql is not in the trace report$'
+        Test-Table -Server $script:server -Database $target.Database -Table 'accounts' | Should -BeFalse
+    }
+
+    It 'names a report it cannot read with TRACE_REPORT_INVALID' {
+        $target = New-Target
+        $failure = Get-Failure { Invoke-SchemaMigration (New-MigrationFolder) -ConnectionString $target.Connection -RequireTrace ./no-such-report.jsonl -Confirm:$false }
+        $failure.FullyQualifiedErrorId | Should -Be 'TRACE_REPORT_INVALID,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.ErrorDetails.Message | Should -Match '^-RequireTrace .*no-such-report\.jsonl: '
     }
 }
 

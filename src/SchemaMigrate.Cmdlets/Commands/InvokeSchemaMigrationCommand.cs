@@ -46,6 +46,11 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     [ValidateSet("Contract", "Backfill")]
     public string[]? Allow { get; set; }
 
+    /// <summary>A `Test-SchemaMigration -Trace` / `verify --trace --format json` report: refuse files it does not cover or refuses; default SCHEMAMIGRATE_REQUIRE_TRACE.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RequireTrace { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -79,7 +84,7 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
 
     private void Run() => Execute(() =>
     {
-        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow };
+        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow, RequireTrace = RequireTrace };
         return new ApplyOperation(BuildSettings(parameters), PassThru, WhatIfRequested).RunAsync;
     });
 }

@@ -17,6 +17,8 @@ public sealed class SchemaMigrationTestResult
     public required string DirectoryName { get; init; }
     /// <summary>What the deploy gate found in the file (refused ones are also written as POLICY_VIOLATION errors).</summary>
     public SchemaMigrationFinding[] Findings { get; init; } = [];
+    /// <summary>With -Trace: what each statement of the file did on PostgreSQL.</summary>
+    public SchemaMigrationTracedStatement[] Trace { get; init; } = [];
     /// <summary>True when the deploy gate would refuse nothing in this file.</summary>
     public bool GatePassed => Findings.All(f => f.Verdict != "Refused");
 

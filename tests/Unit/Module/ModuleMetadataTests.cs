@@ -211,6 +211,8 @@ public class ModuleMetadataTests : IDisposable
         Assert.Equal(Enum.GetNames<AllowedPhases>().Except(["None"]), ValidateSet("Test-SchemaMigration", "Allow"));
         Assert.Empty(typeof(SchemaMigrate.Engine.Safety.Finding).GetProperties().Select(p => p.Name).Except(["Rule", "Refused", "Page"])
             .Except(typeof(SchemaMigrationFinding).GetProperties().Select(p => p.Name)));
+        Assert.Empty(typeof(SchemaMigrate.Engine.Safety.Trace.TracedStatement).GetProperties().Select(p => p.Name)
+            .Except(typeof(SchemaMigrationTracedStatement).GetProperties().Select(p => p.Name)));
         Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Get-MigrationJobLog", "CredentialSource"));
         Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Invoke-ApiSmokeTest", "CredentialSource"));
         Assert.Equal(Enum.GetNames<AzureCloud>(), ValidateSet("Invoke-ApiSmokeTest", "Cloud"));
