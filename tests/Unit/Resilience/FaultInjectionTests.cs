@@ -163,6 +163,54 @@ public sealed class FaultInjectionTests
         Assert.True(await db.TableExistsAsync("nt_last"));
     }
 
+    [Fact]
+    [Trait(Reliability.Trait, Reliability.Fault)]
+    public async Task The_data_directory_out_of_disk_fails_the_migration_whole_and_a_rerun_finishes_once_there_is_room()
+    {
+        await using var cluster = await TemporaryPostgres.StartAsync();
+        var conn = new NpgsqlConnectionStringBuilder(await cluster.CreateDatabaseAsync("disk")) { Pooling = false }.ConnectionString;
+        using var folder = new MigrationFolder().Add("001_first.sql", "CREATE TABLE first_done (id int);")
+            .Add("002_fill.sql", "CREATE TABLE filler (id int, pad text);\nINSERT INTO filler SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 60000) g;\n");
+        await PgCtlAsync(cluster, "-m", "fast", "-w", "stop");
+        // The data directory moves onto a tmpfs with 24 MB to spare; the fill needs about 70 MB.
+        var data = cluster.DataDirectory;
+        Directory.Move(data, data + ".disk");
+        Directory.CreateDirectory(data);
+        var size = new DirectoryInfo(data + ".disk").EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) + 24 * 1024 * 1024;
+        await RunAsync("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700", "tmpfs", data);
+        try
+        {
+            await RunAsync("cp", "-a", data + ".disk/.", data);
+            await RunAsync("chown", "postgres:postgres", data);
+            await PgCtlAsync(cluster, "-w", "-t", "60", "restart"); // starts it with the options it last ran with
+
+            var run = await RunnerProcess.RunAsync(conn, folder.Path, "--json");
+
+            Assert.True(run.ExitCode != 0, run.Output);
+            var result = run.Result;
+            Assert.Equal("SQL_APPLY_FAILED", result.GetProperty("reasonCode").GetString());
+            Assert.Equal("002_fill.sql", result.GetProperty("file").GetString());
+            Assert.Equal(2, result.GetProperty("line").GetInt32());
+            Assert.Equal("53100", result.GetProperty("sqlState").GetString());
+            Assert.Contains("No space left on device", result.GetProperty("reason").GetString());
+
+            await RunAsync("mount", "-o", "remount,size=512m", data);
+            if (!await AcceptsAsync(conn)) await PgCtlAsync(cluster, "-w", "-t", "60", "restart");
+            Assert.Equal(["001_first.sql"], await JournalAsync(conn));
+            Assert.False(await ExistsAsync(conn, "filler"));
+
+            var rerun = await RunnerProcess.RunAsync(conn, folder.Path, "--json");
+            Assert.True(rerun.ExitCode == 0, rerun.Output);
+            Assert.Equal(["001_first.sql", "002_fill.sql"], await JournalAsync(conn));
+            Assert.Equal(60000L, await ScalarAsync<long>(conn, "SELECT count(*) FROM filler"));
+        }
+        finally
+        {
+            await PgCtlAsync(cluster, "-m", "immediate", "-w", "stop");
+            await RunAsync("umount", data);
+        }
+    }
+
     private static Dictionary<string, string?> Env(string connectionString, MigrationFolder folder) =>
         new() { ["DB_CONN"] = connectionString, ["MIGRATIONS_DIR"] = folder.Path };
 
@@ -185,16 +233,31 @@ public sealed class FaultInjectionTests
     }
 
     /// <summary>pg_ctl on the cluster, as the user that owns its data directory.</summary>
-    private static async Task PgCtlAsync(TemporaryPostgres cluster, params string[] args)
+    private static Task PgCtlAsync(TemporaryPostgres cluster, params string[] args) =>
+        RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(Directory.GetDirectories("/usr/lib/postgresql").Order().Last(), "bin", "pg_ctl"),
+            "-D", cluster.DataDirectory, "-l", Path.Combine(Path.GetDirectoryName(cluster.DataDirectory)!, "server.log"), .. args]);
+
+    private static async Task RunAsync(string command, params string[] args)
     {
-        var bin = Directory.GetDirectories("/usr/lib/postgresql").Order().Last();
-        var psi = new ProcessStartInfo("runuser") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-u", "postgres", "--", Path.Combine(bin, "bin", "pg_ctl"), "-D", cluster.DataDirectory, "-l", Path.Combine(Path.GetDirectoryName(cluster.DataDirectory)!, "server.log") }.Concat(args))
-            psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, output);
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', args)}: {output}");
+    }
+
+    private static async Task<bool> AcceptsAsync(string connectionString)
+    {
+        try
+        {
+            await ScalarAsync<int>(connectionString, "SELECT 1");
+            return true;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
+        }
     }
 
     private static async Task<List<string>> JournalAsync(string connectionString)
