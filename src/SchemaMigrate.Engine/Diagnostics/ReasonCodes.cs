@@ -82,6 +82,9 @@ public static class ReasonCodes
     public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 24, "PermissionDenied",
         "The deploy gate refused the pending migrations: a contract step, a backfill, a statement that rewrites or long-locks an existing table, or one it cannot classify, in a run that does not allow it (or, for lint, a naming problem); every finding is listed and nothing was applied.",
         "Read each finding's page (docs/gate/<rule-id>.md) for the safe recipe; declare a contract or backfill file and run it with {allow} contract|backfill when that phase is due, or waive a finding in the file with '-- schemamigrate:allow <rule-id> <reason>'.");
+    public static readonly ReasonCode TraceReportInvalid = new("TRACE_REPORT_INVALID", 28, "InvalidData",
+        "The trace report named by {require-trace} (or SCHEMAMIGRATE_REQUIRE_TRACE) is missing, unreadable or not a report of verify --trace --format json; nothing was applied.",
+        "Point it at the file verify --trace --format json wrote for this commit (the CI artifact), or make one: MigrateRunner verify --trace --format json > trace.jsonl.");
     public static readonly ReasonCode JobAlreadyRunning = new("JOB_ALREADY_RUNNING", 30, "ResourceBusy",
         "The migration job already has an execution Running or Processing.",
         "Wait for it (Get-MigrationJobExecution) or stop it (Stop-MigrationJobExecution); -Force starts anyway.");

@@ -68,7 +68,7 @@ public static class Linter
     }
 
     /// <summary>The ids treated as deployed and a sentence saying why; null ids when lint judges each file alone.</summary>
-    private static async Task<(IReadOnlySet<string>? Applied, string Basis)> DeployedAsync(MigrationSettings settings, string? appliedThrough, IReadOnlyList<string> names, CancellationToken ct)
+    internal static async Task<(IReadOnlySet<string>? Applied, string Basis)> DeployedAsync(MigrationSettings settings, string? appliedThrough, IReadOnlyList<string> names, CancellationToken ct)
     {
         if (string.Equals(appliedThrough, NothingDeployed, StringComparison.OrdinalIgnoreCase))
             return (new HashSet<string>(), $"--applied-through {NothingDeployed}: nothing is deployed yet, every file is pending as one set");

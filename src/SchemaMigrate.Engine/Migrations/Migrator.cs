@@ -41,7 +41,13 @@ public sealed class Migrator
 
     public MigrationSettings Settings { get; }
 
-    public async Task<ApplyResult> UpAsync(IMigrationListener listener, CancellationToken ct = default)
+    public Task<ApplyResult> UpAsync(IMigrationListener listener, CancellationToken ct = default) => UpAsync(listener, null, ct);
+
+    /// <param name="only">
+    /// Apply exactly these files (those not recorded yet), in order, without judging them: verify's replay of what
+    /// counts as deployed before it traces the rest.
+    /// </param>
+    internal async Task<ApplyResult> UpAsync(IMigrationListener listener, IReadOnlySet<string>? only, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var applied = new List<AppliedMigration>();
@@ -63,7 +69,7 @@ public sealed class Migrator
                 alreadyApplied = journal.Count;
 
                 var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
-                var todo = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToList();
+                var todo = (only is null ? files.Take(target + 1) : files.Where(f => only.Contains(f.Id))).Where(f => !recorded.Contains(f.Id)).ToList();
                 pending = files.Count(f => !recorded.Contains(f.Id));
                 listener.OnEvent(new RunStarted("up", Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table.Name, files.Count, journal.Count, pending));
                 foreach (var s in status.Where(s => s.Warnings.Count > 0))
@@ -73,9 +79,10 @@ public sealed class Migrator
                         $"{to} (the run's target) is already applied: {(todo.Count == 0 ? "nothing up to it is pending" : $"{todo.Count} file(s) before it are pending and run")}; "
                         + $"{files.Skip(target + 1).Count(f => !recorded.Contains(f.Id))} file(s) after it stay pending"));
                 CheckBeforeRunning(status, todo, files, table);
-                var gate = RunGate(files, recorded, todo);
+                var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
                 foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
                 if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
+                if (only is null && Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, todo) is { } untraced) throw new MigrationException(untraced);
                 if (todo.Count > 0) table = await Journal.EnsureAsync(conn, table, ct);
 
                 for (int i = 0; i < todo.Count; i++)
@@ -130,6 +137,7 @@ public sealed class Migrator
         CheckBeforeRunning(status.Migrations, toApply, files, journal);
         var gate = RunGate(files, recorded, toApply);
         if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused, "up would apply nothing"));
+        if (Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, toApply) is { } untraced) throw new MigrationException(untraced);
         return new MigrationPlan(status, toApply) { Gate = gate };
     }
 
@@ -189,7 +197,7 @@ public sealed class Migrator
     public static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, MigrationSettings settings) =>
         CheckRunnable(file, folder, JournalLocation.Assumed(settings));
 
-    private static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, JournalLocation journal) =>
+    internal static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, JournalLocation journal) =>
         OtherToolFormats.NeverForward(file, folder) is { } rollback
             ? new Failure
             {
