@@ -140,9 +140,29 @@ public static partial class MigrationNaming
 
     /// <summary>Names (two or more, in ordinal order) that are one name once case and Unicode normalisation are ignored.</summary>
     private static IEnumerable<List<string>> Collisions(IEnumerable<string> names) => names
-        .GroupBy(n => n.Normalize(System.Text.NormalizationForm.FormC).ToUpperInvariant(), StringComparer.Ordinal)
+        .GroupBy(n => Decomposed(n).ToUpperInvariant(), StringComparer.Ordinal)
         .Where(g => g.Count() > 1)
         .Select(g => g.Order(StringComparer.Ordinal).ToList());
+
+    // string.Normalize needs ICU, which the runner (InvariantGlobalization) goes without: Latin-1's accented letters
+    // are decomposed here, as NFD does, so 'café' written precomposed (macOS keeps names decomposed) or not is one name.
+    private const string Bases = "AAAAAA CEEEEIIII NOOOOO  UUUUY";
+    private static readonly int[] Accents =
+        [0x300, 0x301, 0x302, 0x303, 0x308, 0x30A, 0, 0x327, 0x300, 0x301, 0x302, 0x308, 0x300, 0x301, 0x302, 0x308, 0, 0x303, 0x300, 0x301, 0x302, 0x303, 0x308, 0, 0, 0x300, 0x301, 0x302, 0x308, 0x301];
+
+    private static string Decomposed(string name)
+    {
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            var upper = c is >= '\u00C0' and <= '\u00DD' ? c - 0xC0 : c is >= '\u00E0' and <= '\u00FD' ? c - 0xE0 : -1;
+            if (upper >= 0 && Bases[upper] != ' ')
+                text.Append(c >= '\u00E0' ? char.ToLowerInvariant(Bases[upper]) : Bases[upper]).Append((char)Accents[upper]);
+            else if (c == '\u00FF') text.Append('y').Append('\u0308');
+            else text.Append(c);
+        }
+        return text.ToString();
+    }
 
     private static string CollisionMessage(List<string> names) =>
         $"{string.Join(" and ", names)} are one name on a case-insensitive or Unicode-normalising file system (Windows, macOS): a checkout there keeps only one of them; "
