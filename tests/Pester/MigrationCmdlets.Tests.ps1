@@ -661,11 +661,17 @@ Describe 'The deploy gate' {
 }
 
 Describe 'New-SchemaMigration' {
-    It 'creates the next zero-padded file, which Test-SchemaMigration passes' {
+    It 'creates the next zero-padded file, which Test-SchemaMigration passes once it holds SQL' {
         $folder = New-MigrationFolder
         $file = New-SchemaMigration add_orders_table -Path $folder
         $file | Should -BeOfType ([System.IO.FileInfo])
         $file.Name | Should -Be '004_add_orders_table.sql'
+        # Only the template's comments: applied as it is, it would be recorded as done and SQL added later would never run.
+        $template = Test-SchemaMigration $folder -AppliedThrough none -ErrorAction SilentlyContinue -ErrorVariable refused | Where-Object Id -eq '004_add_orders_table.sql'
+        $template.Valid | Should -BeFalse
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'MIGRATION_INVALID*'
+        $refused[0].ToString() | Should -BeLike '*holds only comments*'
+        Add-Content -LiteralPath $file.FullName -Value 'CREATE TABLE orders (id bigint PRIMARY KEY);'
         (Test-SchemaMigration $folder -AppliedThrough none | Where-Object Id -eq '004_add_orders_table.sql').Valid | Should -BeTrue
     }
 

@@ -21,7 +21,7 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
     public async Task RunAsync(IOperationSink sink, CancellationToken ct)
     {
         var directory = MigrationDirectory.Existing(settings.MigrationsDirectory);
-        var names = Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        var names = MigrationDirectory.EntryNames(directory).ToList();
         var issues = MigrationNaming.Check(names);
         var files = new List<(string Name, MigrationFile? File, bool Valid)>();
 

@@ -66,7 +66,16 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             await using var tx = await conn.BeginTransactionAsync(ct);
             batch.Transaction = tx;
             await batch.ExecuteNonQueryAsync(ct);
-            await tx.CommitAsync(ct);
+            var backend = conn.ProcessID;
+            try
+            {
+                await tx.CommitAsync(ct);
+            }
+            catch (NpgsqlException e) when (e is not PostgresException && !ct.IsCancellationRequested)
+            {
+                await watcher.StopAsync();
+                throw new MigrationException(await CommitOutcomeAsync(file, backend, e, ct), e);
+            }
         }
         catch (PostgresException e)
         {
@@ -98,5 +107,38 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
     }
 
     private const string RolledBack = "; its transaction was rolled back, so nothing of it is applied or recorded";
+
+    /// <summary>
+    /// The connection died while COMMIT was under way: the journal row, committed or not with the file, says which.
+    /// Read on the lock session once the old backend has gone, so a COMMIT it was still finishing is visible.
+    /// </summary>
+    private async Task<Failure> CommitOutcomeAsync(MigrationFile file, int backend, NpgsqlException lost, CancellationToken ct)
+    {
+        var what = $"the connection was lost during COMMIT of {file.Id} ({Redactor.Redact(lost.Message)})";
+        try
+        {
+            await using var gone = new NpgsqlCommand("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1)", runLock.Control);
+            gone.Parameters.Add(new NpgsqlParameter { Value = backend });
+            for (var wait = Stopwatch.StartNew(); (bool)(await gone.ExecuteScalarAsync(ct))! && wait.Elapsed < TimeSpan.FromSeconds(10);)
+                await Task.Delay(50, ct);
+            await using var recorded = new NpgsqlCommand($"SELECT count(*) FROM {journal.Name} WHERE id = $1", runLock.Control);
+            recorded.Parameters.Add(new NpgsqlParameter { Value = file.Id });
+            var committed = (long)(await recorded.ExecuteScalarAsync(ct))! > 0;
+            return SqlFailures.ConnectionLost(file, null, committed
+                ? $"{what}; the journal shows it committed: {file.Id} is applied and recorded"
+                : $"{what}; the journal shows no row for it: the COMMIT did not take effect, so nothing of it is applied or recorded") with
+            {
+                NextStep = "Rerun: it goes on from what the journal records.",
+            };
+        }
+        catch (NpgsqlException check)
+        {
+            return SqlFailures.ConnectionLost(file, null,
+                $"{what}; whether it committed is not known: the journal could not be read ({Redactor.Redact(check.Message)})") with
+            {
+                NextStep = $"Run status once the server answers: {file.Id} is applied if the journal lists it; then rerun.",
+            };
+        }
+    }
 
 }

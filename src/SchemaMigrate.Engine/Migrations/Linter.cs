@@ -35,7 +35,7 @@ public static class Linter
     public static async Task<LintReport> RunAsync(MigrationSettings settings, string? appliedThrough, CancellationToken ct = default)
     {
         var directory = MigrationDirectory.Existing(settings.MigrationsDirectory);
-        var names = Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        var names = MigrationDirectory.EntryNames(directory).ToList();
         var findings = MigrationNaming.Check(names).Select(Naming).ToList();
         var invalid = new List<Failure>();
         var files = new List<MigrationFile>();

@@ -74,6 +74,10 @@ public sealed class Migrator
                 listener.OnEvent(new RunStarted("up", Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table.Name, files.Count, journal.Count, pending));
                 foreach (var s in status.Where(s => s.Warnings.Count > 0))
                     listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
+                if (Settings.TargetId is { } to && recorded.Contains(to))
+                    listener.OnEvent(new MigrationWarning(to, MigrationState.Applied.ToString(),
+                        $"{to} (the run's target) is already applied: {(todo.Count == 0 ? "nothing up to it is pending" : $"{todo.Count} file(s) before it are pending and run")}; "
+                        + $"{files.Skip(target + 1).Count(f => !recorded.Contains(f.Id))} file(s) after it stay pending"));
                 CheckBeforeRunning(status, todo, files, table);
                 var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
                 foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
@@ -172,6 +176,12 @@ public sealed class Migrator
                 File = bad.Count == 1 ? bad[0].Id : null,
             });
         if (toApply.Count > 0) journal.EnsureCreatable();
+        if (MigrationNaming.RunBlocker(files.Select(f => f.Id), toApply.Select(f => f.Id).ToList()) is { } naming)
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.MigrationInvalid, Message = naming.Message, File = naming.File,
+                NextStep = "Rename the file as the message says (only a file not applied anywhere yet); nothing was applied.",
+            });
         var folder = files.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var file in toApply)
         {
