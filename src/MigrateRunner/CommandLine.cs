@@ -9,10 +9,12 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
     public static readonly string[] Verbs = ["up", "status", "plan", "verify", "lint"];
     public static readonly string[] Formats = ["text", "json", "sarif"];
 
-    /// <summary>lint's output: text, json (the --json lines) or sarif (a SARIF 2.1.0 log on stdout).</summary>
+    /// <summary>lint's and verify --trace's output: text, json (the --json lines) or sarif (a SARIF 2.1.0 log on stdout).</summary>
     public string Format { get; init; } = "text";
-    /// <summary>lint: the newest deployed migration; files up to it are never judged.</summary>
+    /// <summary>lint and verify --trace: the newest deployed migration; files up to it are never judged.</summary>
     public string? AppliedThrough { get; init; }
+    /// <summary>verify --trace and its queries files; null for a plain verify.</summary>
+    public Engine.Migrations.TraceRequest? Trace { get; init; }
 
     public const string Usage = """
         Usage: MigrateRunner [up|status|plan|verify|lint] [options]
@@ -21,6 +23,7 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
           status    list every migration: Applied, Pending, Modified, Missing, OutOfOrder
           plan      list what `up` would apply, in order, with directives and warnings; changes nothing
           verify    apply every migration to a throwaway database, print the status, clean up
+                    (--trace: run the pending ones there statement by statement and report locks, rewrites, schema diff)
           lint      the deploy gate and naming checks without applying anything (no database needed)
 
         Options (environment settings in brackets):
@@ -38,8 +41,12 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
           --journal-table <name>      the journal's table, default schema_migrations [SCHEMAMIGRATE_JOURNAL_TABLE]
           --allow <phases>            let the deploy gate apply contract and/or backfill files: contract, backfill or contract,backfill [SCHEMAMIGRATE_ALLOW]
           --dev-database <string>     verify: create and drop a scratch database on this server instead of a throwaway cluster
-          --format <text|json|sarif>  lint: how to report findings (sarif: a SARIF 2.1.0 log on stdout)
-          --applied-through <id|none> lint: files up to this one are deployed (never judged), none: nothing is; without it and without DB_CONN each file is judged alone
+          --format <text|json|sarif>  lint, verify --trace: how to report (sarif: a SARIF 2.1.0 log on stdout)
+          --applied-through <id|none> lint, verify --trace: files up to this one are deployed (never judged), none: nothing is; without it lint reads DB_CONN's journal or judges each file alone
+          --trace                     verify: trace each pending statement (locks, rewrites, scans), diff the schema, replay the queries files
+          --app-queries <file>        verify --trace: the rollback image's SQL, one per line or ;-separated; each must still prepare afterwards
+          --current-app-queries <f>   verify --trace: the current image's SQL, prepared before and after the pending files
+          --require-trace <file>      up, plan: refuse files the verify --trace --format json report does not cover or refuses [SCHEMAMIGRATE_REQUIRE_TRACE]
           --help, --version
 
         Durations: 500ms, 5s, 2min, 1h. Journal names are taken exactly as stored (case kept, no quotes).
@@ -51,8 +58,8 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
     {
         var settings = MigrationSettings.FromEnvironment(environment);
         var json = string.Equals(environment["SCHEMAMIGRATE_OUTPUT"] as string, "json", StringComparison.OrdinalIgnoreCase);
-        string? verb = null, devDatabase = null, format = null, appliedThrough = null;
-        bool help = false, version = false;
+        string? verb = null, devDatabase = null, format = null, appliedThrough = null, appQueries = null, currentAppQueries = null;
+        bool help = false, version = false, trace = false;
 
         for (int i = 0; i < args.Length; i++)
         {
@@ -86,6 +93,10 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
                     if (!Formats.Contains(format)) throw Invalid($"--format {format}: use one of {string.Join(", ", Formats)}");
                     break;
                 case "--applied-through": appliedThrough = Value(); break;
+                case "--trace": trace = true; break;
+                case "--app-queries": appQueries = Value(); break;
+                case "--current-app-queries": currentAppQueries = Value(); break;
+                case "--require-trace": settings = settings with { RequireTrace = Value() }; break;
                 default:
                     if (arg.StartsWith('-')) throw Invalid($"unknown option {arg}; run MigrateRunner --help for the list");
                     if (verb is not null) throw Invalid($"unexpected argument '{arg}' after the verb '{verb}'");
@@ -96,9 +107,16 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
         }
         verb ??= "up";
         if (devDatabase is not null && verb != "verify") throw Invalid("--dev-database applies to verify only");
-        if (format is not null && verb != "lint") throw Invalid("--format applies to lint only; other verbs take --json");
-        if (appliedThrough is not null && verb != "lint") throw Invalid("--applied-through applies to lint only; up, status and plan read the journal");
-        return new CommandLine(verb, settings, json || format == "json", devDatabase, help, version) { Format = format ?? (json ? "json" : "text"), AppliedThrough = appliedThrough };
+        if (trace && verb != "verify") throw Invalid("--trace applies to verify only");
+        var traced = verb == "lint" || trace;
+        if (format is not null && !traced) throw Invalid("--format applies to lint and verify --trace only; other verbs take --json");
+        if (appliedThrough is not null && !traced) throw Invalid("--applied-through applies to lint and verify --trace only; up, status and plan read the journal");
+        if ((appQueries ?? currentAppQueries) is not null && !trace) throw Invalid($"{(appQueries is not null ? "--app-queries" : "--current-app-queries")} applies to verify --trace only");
+        return new CommandLine(verb, settings, json || format == "json", devDatabase, help, version)
+        {
+            Format = format ?? (json ? "json" : "text"), AppliedThrough = appliedThrough,
+            Trace = trace ? new Engine.Migrations.TraceRequest(appliedThrough, appQueries, currentAppQueries) : null,
+        };
     }
 
     private static MigrationException Invalid(string message) => new(ReasonCodes.InvalidArgument, message);

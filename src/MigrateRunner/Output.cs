@@ -3,6 +3,7 @@ using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Engine.Safety;
+using SchemaMigrate.Engine.Safety.Trace;
 
 namespace SchemaMigrate.Runner;
 
@@ -16,6 +17,8 @@ internal interface IRunnerOutput : IMigrationListener
     void Verified(StatusReport report, Failure? failure);
     /// <summary>lint's findings and, per judged file, the class of each statement.</summary>
     void Lint(LintReport report);
+    /// <summary>verify --trace: each pending statement, the schema diff and every finding.</summary>
+    void Trace(TraceReport report);
     /// <summary>Writes the outcome and returns the exit code.</summary>
     int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts);
 }
@@ -49,6 +52,11 @@ internal sealed class JsonOutput(TextWriter stdout) : IRunnerOutput
     {
         foreach (var finding in report.Findings) stdout.WriteLine(RunnerJson.Finding(finding));
         foreach (var file in report.Statements.GroupBy(s => s.File)) stdout.WriteLine(RunnerJson.LintFile(file.Key, file));
+    }
+
+    public void Trace(TraceReport report)
+    {
+        foreach (var line in TraceJson.Lines(report)) stdout.WriteLine(line);
     }
 
     public int Result(string command, Failure? failure, TimeSpan elapsed, IReadOnlyList<KeyValuePair<string, int>> counts)
@@ -156,6 +164,50 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
         var classes = report.Statements.GroupBy(s => s.Class).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
         Out($"{report.Files} file{(report.Files == 1 ? "" : "s")} judged, {report.Statements.Count} statements: {string.Join(", ", classes)}");
     }
+
+    /// <summary>
+    /// Per statement: where it is and what it is, then the locks it took (and held from earlier statements of its
+    /// transaction), how long the strongest was held and what that blocks, rewrites and scans with sizes, what it
+    /// created or validated, each gate prediction, and its findings. Then the schema diff's breaking changes.
+    /// </summary>
+    public void Trace(TraceReport report)
+    {
+        string Sized(string relation) => report.Sizes.TryGetValue(relation, out var bytes) ? $"{relation} ({Bytes(bytes)})" : relation;
+        foreach (var s in report.Statements)
+        {
+            Out($"trace    {s.File}:{s.Line} {s.Summary} ({Ms(s.Elapsed)})");
+            var taken = s.Locks.Where(l => l.New).Select(l => $"{l.Mode} on {l.Relation}").ToList();
+            var held = s.Locks.Where(l => !l.New).Select(l => $"{l.Mode} on {l.Relation}").ToList();
+            Out("  locks      " + (s.Observation == LockObservation.Missed ? "not seen (it ran outside a transaction block and never waited)"
+                : taken.Count == 0 ? "none new" : string.Join(", ", taken)) + (held.Count == 0 ? "" : $"; still holding {string.Join(", ", held)}")
+                + (s.Observation == LockObservation.Watched ? " (seen from another session)" : ""));
+            if (s.StrongestLock is { } strongest)
+                Out($"  strongest  {strongest.Mode} on {strongest.Relation} held {Ms(s.HeldFor)}{(s.Blocks.Count == 0 ? ", blocks none of SELECT, INSERT, UPDATE, DELETE, DDL" : ", blocks " + string.Join(", ", s.Blocks))}");
+            if (s.Rewrites.Count > 0) Out("  rewrites   " + string.Join(", ", s.Rewrites.Select(Sized)));
+            if (s.Scanned.Count > 0) Out("  scanned    " + string.Join(", ", s.Scanned.Select(Sized)));
+            var created = s.NewIndexes.Select(i => "index " + i).Concat(s.NewConstraints.Select(c => "constraint " + c)).Concat(s.ValidatedConstraints.Select(c => "validated " + c)).ToList();
+            if (created.Count > 0) Out("  new        " + string.Join(", ", created));
+            foreach (var p in s.Predictions)
+                Out($"  {p.Outcome.ToString().ToLowerInvariant(),-10} {p.Prediction.Source} predicted {p.Prediction}; PostgreSQL: {p.Observed}");
+            foreach (var f in s.Findings) Out("  " + DeployGate.LogLine(f));
+        }
+        var breaking = report.SchemaChanges.Where(c => c.Breaks is not null).ToList();
+        Out($"schema   {report.SchemaChanges.Count} change{(report.SchemaChanges.Count == 1 ? "" : "s")} between before and after the pending files, {breaking.Count} breaking");
+        foreach (var f in report.SetFindings) Out(DeployGate.LogLine(f));
+        if (report.QueriesChecked + report.QueriesSkipped > 0)
+            Out($"queries  {report.QueriesChecked} prepared before and after the pending files{(report.QueriesSkipped == 0 ? "" : $", {report.QueriesSkipped} skipped (not a statement PREPARE takes)")}");
+        var rewrites = report.Statements.Count(s => s.Rewrites.Count > 0);
+        var exclusive = report.Statements.Count(s => s.StrongestLock?.Mode == LockMode.AccessExclusiveLock);
+        Out($"{report.Files.Count} file{(report.Files.Count == 1 ? "" : "s")} traced, {report.Statements.Count()} statements: {rewrites} rewrote a table, {exclusive} took AccessExclusiveLock, {report.Refused.Count} finding{(report.Refused.Count == 1 ? "" : "s")} refused");
+    }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MB",
+        >= 1L << 10 => $"{bytes / 1024.0:0} kB",
+        _ => $"{bytes} bytes",
+    };
 
     /// <summary>
     /// Verify's status in a few lines however long the folder is: the applied range, then each migration in any

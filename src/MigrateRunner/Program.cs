@@ -65,6 +65,23 @@ async Task<int> Run(string[] arguments)
                     new("invalid", report.Invalid.Count),
                 ]);
             }
+            case "verify" when command.Trace is { } trace:
+            {
+                output.Note($"verify --trace: replaying what is deployed and tracing the rest of {Path.GetFullPath(command.Settings.MigrationsDirectory)} on a scratch database");
+                var result = await Verifier.RunAsync(command.Settings, command.DevDatabase, output, cancel.Token, trace);
+                if (result.Trace is { } report)
+                {
+                    if (command.Format == "sarif") stdout.Write(Sarif.Write(command.Settings.MigrationsDirectory, report));
+                    else output.Trace(report);
+                }
+                output.Note($"verify: scratch database on {result.Server} removed");
+                var traceReport = result.Trace;
+                return output.Result("verify", result.Apply.Failure, clock.Elapsed,
+                [
+                    .. ApplyCounts(result.Apply), new("traced", traceReport?.Files.Count ?? 0), new("findings", traceReport?.Findings.Count ?? 0),
+                    new("refused", traceReport?.Refused.Count ?? 0),
+                ]);
+            }
             case "verify":
             {
                 output.Note($"verify: applying every migration in {Path.GetFullPath(command.Settings.MigrationsDirectory)} to a scratch database");

@@ -6,16 +6,21 @@ namespace SchemaMigrate.Runner;
 /// <summary>lint's SARIF: artifact URIs relative to the working directory (the repository root in CI), as code scanning expects.</summary>
 internal static class Sarif
 {
-    public static string Write(LintReport report)
+    public static string Write(LintReport report) => Write(report.MigrationsDirectory, report.Findings, report.Invalid);
+
+    public static string Write(string migrationsDirectory, Engine.Safety.Trace.TraceReport report) =>
+        Write(Path.GetFullPath(migrationsDirectory), report.Findings, report.Failure is { } f ? [f] : []);
+
+    private static string Write(string migrationsDirectory, IReadOnlyList<Finding> findings, IReadOnlyList<Engine.Diagnostics.Failure> invalid)
     {
         string UriOf(string id)
         {
-            var full = Path.Combine(report.MigrationsDirectory, id);
+            var full = Path.Combine(migrationsDirectory, id);
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
             return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)
                 ? new Uri(full).AbsoluteUri
                 : relative.Replace(Path.DirectorySeparatorChar, '/');
         }
-        return SarifLog.Write(report.Findings, report.Invalid, UriOf, typeof(Migrator).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        return SarifLog.Write(findings, invalid, UriOf, typeof(Migrator).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
     }
 }

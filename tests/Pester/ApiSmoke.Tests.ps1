@@ -171,7 +171,7 @@ $objects = @($streams | Where-Object { $_ -is [SchemaMigrate.Cmdlets.ApiSmokeAss
         $result.Outcomes | Should -Be @('Passed', 'Passed', 'Passed')
         $lines = $result.Table -split "`r?`n" | Where-Object { $_ }
         $lines[0] | Should -Match '^Id\s+Outcome\s+Status\s+Attempts\s+Detail$'
-        $lines[2] | Should -Match '^health-2xx\s+Passed\s+200\s+1 200 OK in \d+ms$'
+        $lines[2] | Should -Match '^health-2xx\s+Passed\s+200\s+1 200 OK in \d+(\.\d+)?(ms|s|min)$'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
         $result.Streams | Should -Match 'authorized-2xx passed: GET https://127\.0\.0\.1:\d+/healthy/api/me answered 200 OK'
         $artifact = $result.Artifact | ConvertFrom-Json

@@ -42,7 +42,7 @@ BeforeAll {
 
     function Format-Output([string[]] $Lines) {
         $text = ($Lines | ForEach-Object { $_.TrimEnd() }) -join "`n"
-        $text = $text -replace '127\.0\.0\.1:\d+', 'db.internal:5432' -replace '\d\d:\d\d:\d\d\.\d{7}', '00:00:00.0000000'
+        $text = $text -replace '127\.0\.0\.1:\d+', 'db.internal:5432' -replace '\d\d:\d\d:\d\d\.\d{7}', '00:00:00.0000000' -replace '\b\d+\.\d{3}s\b', '0.000s'
         return $text.Trim("`n")
     }
 }

@@ -406,6 +406,7 @@ Import-Module '$(Get-ModuleManifestPath)'
 `$status = @(Get-SchemaMigrationStatus '$folder' -ConnectionString `$connection)
 `$tested = @(Test-SchemaMigration '$folder' -AppliedThrough none)
 `$new = New-SchemaMigration add_orders -Path '$folder'
+Add-Content -LiteralPath `$new.FullName -Value 'CREATE TABLE orders (id bigint PRIMARY KEY);'
 `$applied = @(Invoke-SchemaMigration '$folder' -ConnectionString `$connection -Confirm:`$false -PassThru)
 `$run = Start-MigrationJob -ResourceGroupName rg-deploy -Name migrate -Wait -Confirm:`$false
 `$listed = @(Get-MigrationJobExecution -ResourceGroupName rg-deploy -Name migrate -Latest 1)

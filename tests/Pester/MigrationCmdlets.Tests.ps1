@@ -97,8 +97,8 @@ Describe 'Get-SchemaMigrationStatus' {
         $width = $_
         $text = Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection | Out-String -Width $width
         $lines = $text -split "`r?`n" | Where-Object { $_ }
-        $lines[0] | Should -Match '^State\s+Id\s+AppliedAt\s+Directives$'
-        $lines[2] | Should -Match '^Pending\s+001_core_domain_tables\.sql'
+        $lines[0] | Should -Match '^State\s+AppliedAt\s+Id$'
+        $lines[2] | Should -Match '^Pending\s+001_core_domain_tables\.sql$'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $width }
     }
 }
@@ -146,6 +146,31 @@ Describe 'Invoke-SchemaMigration' {
             Select-Object -First 2 |
             Invoke-SchemaMigration -Path $folder -ConnectionString $target.Connection -Confirm:$false
         Get-Journal $target.Database | Should -Be @('001_core_domain_tables.sql', '002_create_api_keys_table.sql')
+    }
+
+    It 'applies piped status objects from the folder they were read from, without -Path' {
+        Push-Location $TestDrive
+        try {
+            Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection -State Pending |
+                Select-Object -First 1 |
+                Invoke-SchemaMigration -ConnectionString $target.Connection -Confirm:$false
+        }
+        finally {
+            Pop-Location
+        }
+        Get-Journal $target.Database | Should -Be @('001_core_domain_tables.sql')
+    }
+
+    It 'refuses status objects piped from two folders, applying nothing' {
+        $other = New-MigrationFolder
+        $failure = Get-Failure {
+            @(Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection) + @(Get-SchemaMigrationStatus $other -ConnectionString $target.Connection) |
+                Invoke-SchemaMigration -ConnectionString $target.Connection -Confirm:$false
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'INVALID_ARGUMENT,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.ErrorDetails.Message | Should -Match 'two folders'
+        $failure.ErrorDetails.RecommendedAction | Should -Match "one folder's migrations per call"
+        Get-Journal $target.Database | Should -BeNullOrEmpty
     }
 
     It 'applies nothing, and says so, when the pipeline brings nothing' {
@@ -244,6 +269,23 @@ catch { "ID=`$(`$_.FullyQualifiedErrorId)"; "CATEGORY=`$(`$_.CategoryInfo.Catego
             Test-Table -Server $script:server -Database $target.Database -Table 'orders' | Should -BeFalse
         }
 
+        It 'keeps the tables printed before a terminating error in the same script' {
+            $run = Invoke-Pwsh @"
+`$ErrorActionPreference = 'Stop'
+Get-SchemaMigrationStatus '$folder' -ConnectionString '$($target.Connection)'
+Invoke-SchemaMigration '$folder' -ConnectionString '$($target.Connection)' -Confirm:`$false
+"@
+            $run.ExitCode | Should -Be 1
+            $run.Text | Should -Match '(?m)^Pending\s+004_create_orders\.sql$'
+            $passThru = Invoke-Pwsh @"
+`$ErrorActionPreference = 'Stop'
+Invoke-SchemaMigration '$folder' -ConnectionString '$((New-Target).Connection)' -Confirm:`$false -PassThru
+"@
+            $passThru.ExitCode | Should -Be 1
+            $passThru.Text | Should -Match '(?m)^Applied\s+\d+\.\d{3}s\s+4 003_add_indexes\.sql$'
+            $passThru.Text | Should -Match 'relation "acounts" does not exist'
+        }
+
         It 'shows what it applied before the failure under $ErrorActionPreference = Stop, piped to Format-Table' {
             $run = Invoke-Pwsh @"
 `$ErrorActionPreference = 'Stop'
@@ -275,8 +317,8 @@ Invoke-SchemaMigration '$folder' -ConnectionString '$($target.Connection)' -Conf
         $width = $_
         $text = Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false -PassThru | Out-String -Width $width
         $lines = $text -split "`r?`n" | Where-Object { $_ }
-        $lines[0] | Should -Match '^Outcome\s+Id\s+Statements\s+Elapsed\s+ReasonCode$'
-        $lines[2] | Should -Match '^Applied\s+001_core_domain_tables\.sql\s+\d+\s+\d'
+        $lines[0] | Should -Match '^Outcome\s+Elapsed\s+Statements\s+Id$'
+        $lines[2] | Should -Match '^Applied\s+\d+\.\d{3}s\s+6 001_core_domain_tables\.sql$'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $width }
     }
 }
@@ -485,7 +527,7 @@ Describe 'Test-SchemaMigration' {
         @($results).Count | Should -Be 3
         $results.Valid | Sort-Object -Unique | Should -BeTrue
         $results.Verified | Sort-Object -Unique | Should -BeFalse
-        (Get-Command Test-SchemaMigration).ParameterSets.Name | Sort-Object | Should -Be @('Static', 'Verify')
+        (Get-Command Test-SchemaMigration).ParameterSets.Name | Sort-Object | Should -Be @('Static', 'Trace', 'Verify')
     }
 
     It 'reports each problem as a non-terminating MIGRATION_INVALID error targeting the file' {
@@ -525,6 +567,27 @@ Describe 'Test-SchemaMigration' {
         $results.Verified | Sort-Object -Unique | Should -BeTrue
     }
 
+    It 'traces the pending statements on a copy of the target (parameter set Trace)' {
+        $target = New-Target
+        $folder = New-MigrationFolder
+        Invoke-SchemaMigration $folder -ConnectionString $target.Connection -Confirm:$false
+        Set-Content -LiteralPath (Join-Path $folder '004_users_token.sql') -Value 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();' -NoNewline
+
+        $results = Test-SchemaMigration $folder -Trace -DevDatabase $target.Connection -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $traced = ($results | Where-Object Id -eq '004_users_token.sql').Trace
+        @($traced).Count | Should -Be 1
+        $traced[0] | Should -BeOfType ([SchemaMigrate.Cmdlets.SchemaMigrationTracedStatement])
+        $traced[0].StrongestLock | Should -Be 'AccessExclusiveLock on users'
+        $traced[0].Blocks | Should -Be @('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'DDL')
+        @($traced[0].Rewrites -match '^users \(\d+ bytes\)$').Count | Should -Be 1
+        $traced[0].Predictions | Should -Match '^Confirmed: adding-field-with-default'
+        ($results | Where-Object Id -eq '001_core_domain_tables.sql').Trace | Should -BeNullOrEmpty
+        $problems.FullyQualifiedErrorId | Should -Contain 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
+        # The copy was a scratch database: the target itself still has three migrations and no token column.
+        Get-Journal $target.Database | Should -Be @('001_core_domain_tables.sql', '002_create_api_keys_table.sql', '003_add_indexes.sql')
+    }
+
     It 'names -DevDatabase, not the DB_CONN secret, when the dev server refuses the password' {
         $wrong = Get-TestConnectionString -Server $script:server -Password ('Wr0ng-' + [guid]::NewGuid().ToString('N'))
         $failure = Get-Failure { Test-SchemaMigration $script:samples -AppliedThrough none -Verify -DevDatabase $wrong }
@@ -536,9 +599,33 @@ Describe 'Test-SchemaMigration' {
     It 'shows its table at 80 and 200 columns' -ForEach @(80, 200) {
         $width = $_
         $lines = (Test-SchemaMigration $script:samples -AppliedThrough none | Out-String -Width $width) -split "`r?`n" | Where-Object { $_ }
-        $lines[0] | Should -Match '^Valid\s+Verified\s+Id\s+Statements\s+Directives$'
-        $lines[2] | Should -Match '^True\s+False\s+001_core_domain_tables\.sql\s+\d+'
+        $lines[0] | Should -Match '^Valid\s+Verified\s+Statements\s+Id$'
+        $lines[2] | Should -Match '^True\s+False\s+6 001_core_domain_tables\.sql$'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual $width }
+    }
+}
+
+Describe 'Invoke-SchemaMigration -RequireTrace' {
+    It 'refuses, before anything runs, a migration the trace report does not cover' {
+        $target = New-Target
+        $folder = New-MigrationFolder
+        $first = Join-Path $folder '001_core_domain_tables.sql'
+        $report = Join-Path $folder '..' ('trace-' + [guid]::NewGuid().ToString('N') + '.jsonl')
+        # The report as verify --trace --format json writes it, covering the first file only.
+        Set-Content -LiteralPath $report -Value ('{"event":"trace.file","id":"001_core_domain_tables.sql","checksum":"' + (Get-FileHash $first -Algorithm SHA256).Hash.ToLowerInvariant() + '","statements":6}')
+
+        $failure = Get-Failure { Invoke-SchemaMigration $folder -ConnectionString $target.Connection -RequireTrace $report -Confirm:$false }
+
+        $failure.FullyQualifiedErrorId | Should -Be 'POLICY_VIOLATION,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.ErrorDetails.Message | Should -Match '^-RequireTrace .*: nothing was applied because 002_create_api_keys_table\.sql is not in the trace report; 003_add_indexes\.sql is not in the trace report$'
+        Test-Table -Server $script:server -Database $target.Database -Table 'accounts' | Should -BeFalse
+    }
+
+    It 'names a report it cannot read with TRACE_REPORT_INVALID' {
+        $target = New-Target
+        $failure = Get-Failure { Invoke-SchemaMigration (New-MigrationFolder) -ConnectionString $target.Connection -RequireTrace ./no-such-report.jsonl -Confirm:$false }
+        $failure.FullyQualifiedErrorId | Should -Be 'TRACE_REPORT_INVALID,SchemaMigrate.Cmdlets.InvokeSchemaMigrationCommand'
+        $failure.ErrorDetails.Message | Should -Match '^-RequireTrace .*no-such-report\.jsonl: '
     }
 }
 
@@ -574,11 +661,17 @@ Describe 'The deploy gate' {
 }
 
 Describe 'New-SchemaMigration' {
-    It 'creates the next zero-padded file, which Test-SchemaMigration passes' {
+    It 'creates the next zero-padded file, which Test-SchemaMigration passes once it holds SQL' {
         $folder = New-MigrationFolder
         $file = New-SchemaMigration add_orders_table -Path $folder
         $file | Should -BeOfType ([System.IO.FileInfo])
         $file.Name | Should -Be '004_add_orders_table.sql'
+        # Only the template's comments: applied as it is, it would be recorded as done and SQL added later would never run.
+        $template = Test-SchemaMigration $folder -AppliedThrough none -ErrorAction SilentlyContinue -ErrorVariable refused | Where-Object Id -eq '004_add_orders_table.sql'
+        $template.Valid | Should -BeFalse
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'MIGRATION_INVALID*'
+        $refused[0].ToString() | Should -BeLike '*holds only comments*'
+        Add-Content -LiteralPath $file.FullName -Value 'CREATE TABLE orders (id bigint PRIMARY KEY);'
         (Test-SchemaMigration $folder -AppliedThrough none | Where-Object Id -eq '004_add_orders_table.sql').Valid | Should -BeTrue
     }
 

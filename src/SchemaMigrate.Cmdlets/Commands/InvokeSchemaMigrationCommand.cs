@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SchemaMigrate.Cmdlets.Operations;
+using SchemaMigrate.Engine.Diagnostics;
 
 namespace SchemaMigrate.Cmdlets;
 
@@ -9,9 +10,11 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
 {
     private string? _highestTo;
     private bool _pipedAny;
+    private string? _pipedFolder;
 
-    /// <summary>Migrations folder; default MIGRATIONS_DIR.</summary>
-    [Parameter(Position = 0)]
+    /// <summary>Migrations folder; default MIGRATIONS_DIR; binds the DirectoryName of piped status objects.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("DirectoryName")]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
@@ -43,6 +46,11 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     [ValidateSet("Contract", "Backfill")]
     public string[]? Allow { get; set; }
 
+    /// <summary>A `Test-SchemaMigration -Trace` / `verify --trace --format json` report: refuse files it does not cover or refuses; default SCHEMAMIGRATE_REQUIRE_TRACE.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RequireTrace { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -51,6 +59,15 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
     {
         if (To is not null && (_highestTo is null || StringComparer.Ordinal.Compare(To, _highestTo) > 0)) _highestTo = To;
         _pipedAny |= MyInvocation.ExpectingInput && To is not null;
+        if (!MyInvocation.ExpectingInput || Path is null) return;
+        _pipedFolder ??= Path;
+        if (Path != _pipedFolder)
+            ThrowFailure(new Failure
+            {
+                Reason = ReasonCodes.InvalidArgument,
+                Message = $"the piped migrations come from two folders, {_pipedFolder} and {Path}",
+                NextStep = "Pipe one folder's migrations per call.",
+            });
     }
 
     protected override void EndProcessing()
@@ -67,7 +84,7 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
 
     private void Run() => Execute(() =>
     {
-        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow };
+        var parameters = ConnectionParameters(Path) with { To = _highestTo, Strict = Strict, LockTimeout = LockTimeout, LockWait = LockWait, LockRetries = LockRetries, Allow = Allow, RequireTrace = RequireTrace };
         return new ApplyOperation(BuildSettings(parameters), PassThru, WhatIfRequested).RunAsync;
     });
 }

@@ -95,6 +95,9 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>Ends the command with a failure found before the engine runs (e.g. while binding piped input).</summary>
+    protected void ThrowFailure(Failure failure) => ThrowTerminatingError(ErrorRecordFor(failure, ErrorTarget));
+
     /// <summary>Puts a stopped command's record at $Error[0], where the operator looks after Ctrl+C.</summary>
     private void RecordStopped(ErrorRecord record)
     {

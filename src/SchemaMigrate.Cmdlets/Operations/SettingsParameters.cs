@@ -24,6 +24,8 @@ internal sealed record SettingsParameters
     public string? JournalTable { get; init; }
     /// <summary>-Allow Contract,Backfill: the phases beyond expand the deploy gate lets this run apply.</summary>
     public string[]? Allow { get; init; }
+    /// <summary>-RequireTrace: a trace report every file to apply must be covered by.</summary>
+    public string? RequireTrace { get; init; }
 
     /// <param name="environment">The process environment (tests pass their own).</param>
     /// <param name="resolvePath">Turns a relative folder into a full path against PowerShell's current location, which is not the process's.</param>
@@ -46,6 +48,7 @@ internal sealed record SettingsParameters
             JournalSchema = JournalSchema is null ? settings.JournalSchema : MigrationSettings.ParseName(JournalSchema, "-JournalSchema"),
             JournalTable = JournalTable is null ? settings.JournalTable : MigrationSettings.ParseJournalTable(JournalTable, "-JournalTable"),
             AllowedPhases = Allow is null ? settings.AllowedPhases : AllowedPhasesParser.Parse(string.Join(',', Allow), "-Allow"),
+            RequireTrace = RequireTrace is null ? settings.RequireTrace : resolvePath(RequireTrace),
         };
         return settings;
     }

@@ -12,7 +12,7 @@ internal sealed class StatusOperation(MigrationSettings settings, IReadOnlyColle
         var report = await new Migrator(settings).StatusAsync(ct);
         sink.WriteVerbose($"status: {report.MigrationsDirectory} -> {report.Database}");
         sink.WriteVerbose(report.Journal is null ? "journal: not created yet (nothing applied)" : $"journal: {report.Journal}");
-        foreach (var migration in report.Migrations.Select(SchemaMigrationStatus.From).Where(m => states.Count == 0 || states.Contains(m.State)))
+        foreach (var migration in report.Migrations.Select(m => SchemaMigrationStatus.From(m, settings.MigrationsDirectory)).Where(m => states.Count == 0 || states.Contains(m.State)))
         {
             foreach (var warning in migration.Warnings) sink.WriteWarning(warning);
             sink.WriteObject(migration);

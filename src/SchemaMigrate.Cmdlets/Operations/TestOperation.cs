@@ -3,6 +3,7 @@ using SchemaMigrate.Engine.Configuration;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Engine.Safety;
+using SchemaMigrate.Engine.Safety.Trace;
 
 namespace SchemaMigrate.Cmdlets.Operations;
 
@@ -14,10 +15,13 @@ namespace SchemaMigrate.Cmdlets.Operations;
 /// </summary>
 internal sealed class TestOperation(MigrationSettings settings, bool verify, string? devDatabase, string? appliedThrough = null)
 {
+    /// <summary>-Trace: replay what is deployed, then trace every pending statement (instead of -Verify's plain apply).</summary>
+    public TraceRequest? Trace { get; init; }
+
     public async Task RunAsync(IOperationSink sink, CancellationToken ct)
     {
         var directory = MigrationDirectory.Existing(settings.MigrationsDirectory);
-        var names = Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        var names = MigrationDirectory.EntryNames(directory).ToList();
         var issues = MigrationNaming.Check(names);
         var files = new List<(string Name, MigrationFile? File, bool Valid)>();
 
@@ -67,14 +71,23 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
         }
 
         ApplyResult? verified = null;
-        if (verify && files.All(f => f.Valid))
+        TraceReport? trace = null;
+        if ((verify || Trace is not null) && files.All(f => f.Valid))
         {
-            sink.WriteVerbose($"verify: applying every migration in {directory} to a scratch database");
+            sink.WriteVerbose($"verify: applying every migration in {directory} to a scratch database{(Trace is null ? "" : ", tracing the pending ones")}");
             var listener = new SinkListener(sink, passThru: false, confirm: false);
-            verified = (await Verifier.RunAsync(settings with { MigrationsDirectory = directory }, devDatabase, listener, ct)).Apply;
+            var result = await Verifier.RunAsync(settings with { MigrationsDirectory = directory }, devDatabase, listener, ct, Trace);
+            (verified, trace) = (result.Apply, result.Trace);
             listener.Complete();
+            // The gate's own findings were written above; the trace adds what only PostgreSQL could tell.
+            foreach (var finding in trace?.Findings.Where(f => f.Rule is TraceRule) ?? [])
+            {
+                if (finding.Refused) sink.WriteError(DeployGate.Refusal([finding], "the trace ran it on the scratch database only") with { Message = DeployGate.Describe(finding) }, finding.File);
+                else if (finding.Verdict is Verdict.Warning or Verdict.Waived) sink.WriteWarning(DeployGate.Describe(finding));
+            }
+            if (verified.Failure?.Reason == ReasonCodes.PolicyViolation) verified = verified with { Failure = null };
         }
-        else if (verify) sink.WriteWarning("not verified against a database: fix the errors above first");
+        else if (verify || Trace is not null) sink.WriteWarning("not verified against a database: fix the errors above first");
 
         foreach (var (name, file, valid) in files)
             sink.WriteObject(new SchemaMigrationTestResult
@@ -85,8 +98,10 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
                 Statements = file?.Script.Statements.Count,
                 Directives = [.. file?.Directives.Names ?? []],
                 Checksum = file?.Checksum,
-                Path = Path.Combine(directory, name),
-                Findings = [.. findings.Where(f => f.File == name).Select(SchemaMigrationFinding.From)],
+                FullName = Path.Combine(directory, name),
+                DirectoryName = directory,
+                Findings = [.. findings.Concat(trace?.Findings.Where(f => f.Rule is TraceRule) ?? []).Where(f => f.File == name).Select(SchemaMigrationFinding.From)],
+                Trace = [.. trace?.Statements.Where(t => t.File == name).Select(t => SchemaMigrationTracedStatement.From(t, trace.Sizes)) ?? []],
             });
         if (verified?.Failure is { } failure) throw new MigrationException(failure);
     }

@@ -31,9 +31,12 @@ public sealed class SchemaMigrationStatus
     /// <summary>Another tool's no-transaction marker the file is read by (e.g. -- atlas:txmode none), or null.</summary>
     public string? Marker { get; init; }
     public string[] Warnings { get; init; } = [];
-    public string? Path { get; init; }
+    /// <summary>The file's full path (null when Missing).</summary>
+    public string? FullName { get; init; }
+    /// <summary>The migrations folder; Invoke-SchemaMigration applies from it when this object is piped in.</summary>
+    public required string DirectoryName { get; init; }
 
-    internal static SchemaMigrationStatus From(MigrationStatus status) => new()
+    internal static SchemaMigrationStatus From(MigrationStatus status, string directory) => new()
     {
         Id = status.Id,
         State = Enum.Parse<SchemaMigrationState>(status.State.ToString()),
@@ -43,7 +46,8 @@ public sealed class SchemaMigrationStatus
         Directives = [.. status.Directives],
         Marker = status.Marker,
         Warnings = [.. status.Warnings],
-        Path = status.Path,
+        FullName = status.Path,
+        DirectoryName = directory,
     };
 
     public override string ToString() => Id;

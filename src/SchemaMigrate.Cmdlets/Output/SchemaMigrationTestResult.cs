@@ -11,9 +11,14 @@ public sealed class SchemaMigrationTestResult
     public int? Statements { get; init; }
     public string[] Directives { get; init; } = [];
     public string? Checksum { get; init; }
-    public required string Path { get; init; }
+    /// <summary>The file's full path.</summary>
+    public required string FullName { get; init; }
+    /// <summary>The migrations folder; Invoke-SchemaMigration applies from it when this object is piped in.</summary>
+    public required string DirectoryName { get; init; }
     /// <summary>What the deploy gate found in the file (refused ones are also written as POLICY_VIOLATION errors).</summary>
     public SchemaMigrationFinding[] Findings { get; init; } = [];
+    /// <summary>With -Trace: what each statement of the file did on PostgreSQL.</summary>
+    public SchemaMigrationTracedStatement[] Trace { get; init; } = [];
     /// <summary>True when the deploy gate would refuse nothing in this file.</summary>
     public bool GatePassed => Findings.All(f => f.Verdict != "Refused");
 

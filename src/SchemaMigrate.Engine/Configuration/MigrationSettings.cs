@@ -49,6 +49,12 @@ public sealed record MigrationSettings
     /// <summary>The phases beyond expand the deploy gate lets this run apply (SCHEMAMIGRATE_ALLOW, --allow, -Allow).</summary>
     public AllowedPhases AllowedPhases { get; init; } = AllowedPhases.None;
 
+    /// <summary>
+    /// A `verify --trace --format json` report that must cover every file this run applies, by checksum, with no
+    /// refused finding (--require-trace, SCHEMAMIGRATE_REQUIRE_TRACE); null requires none.
+    /// </summary>
+    public string? RequireTrace { get; init; }
+
     /// <summary>Reads DB_CONN, MIGRATIONS_DIR and the SCHEMAMIGRATE_ settings.</summary>
     public static MigrationSettings FromEnvironment(IDictionary? environment = null)
     {
@@ -58,6 +64,7 @@ public sealed record MigrationSettings
         {
             ConnectionString = Get("DB_CONN"),
             MigrationsDirectory = Get("MIGRATIONS_DIR") ?? DefaultMigrationsDirectory,
+            RequireTrace = Get("SCHEMAMIGRATE_REQUIRE_TRACE"),
         };
         if (Get("SCHEMAMIGRATE_AUTH") is { } auth) settings = settings with { Auth = ParseAuth(auth, "SCHEMAMIGRATE_AUTH") };
         if (Get("SCHEMAMIGRATE_LOCK_WAIT") is { } wait) settings = settings with { LockWait = ParseDuration(wait, "SCHEMAMIGRATE_LOCK_WAIT") };

@@ -17,7 +17,7 @@ internal static class ConnectionStrings
             var builder = value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
                           || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
                 ? FromUri(value, source)
-                : new NpgsqlConnectionStringBuilder(value);
+                : new NpgsqlConnectionStringBuilder(CheckKeywords(value, source));
             Redactor.Register(builder.Password);
             Validate(builder, source);
             return builder;
@@ -33,10 +33,70 @@ internal static class ConnectionStrings
     public static string Describe(NpgsqlConnectionStringBuilder b) =>
         $"{b.Host}:{(b.Port == 0 ? 5432 : b.Port)}/{b.Database ?? b.Username} as {b.Username ?? "(default user)"}";
 
+    /// <summary>
+    /// A keyword string Npgsql would take with a key given twice (the last one silently wins, as when a string is
+    /// pasted twice) or a port that is not a number (which Npgsql names only as "Couldn't set port") is refused.
+    /// </summary>
+    private static string CheckKeywords(string value, string source)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, val) in Pairs(value))
+        {
+            var name = key.Replace(" ", "").ToLowerInvariant() switch
+            {
+                "server" or "host" => "host",
+                "user" or "userid" or "username" or "uid" => "username",
+                "db" or "database" => "database",
+                "pwd" or "password" or "psw" => "password",
+                var other => other,
+            };
+            if (seen.TryGetValue(name, out var first))
+                throw Invalid(source, $"{key} is given twice ({first}=... and {key}=...); is the string pasted twice? Give each key once");
+            seen[name] = key;
+            if (name == "port" && !int.TryParse(val, out _))
+                throw Invalid(source, $"{key}='{val}' is not a number between 1 and 65535");
+        }
+        return value;
+    }
+
+    /// <summary>The key=value pairs of a keyword string; a value in single or double quotes may hold ';'.</summary>
+    private static IEnumerable<(string Key, string Value)> Pairs(string value)
+    {
+        int i = 0;
+        while (i < value.Length)
+        {
+            int eq = value.IndexOf('=', i);
+            if (eq < 0) yield break;
+            var key = value[i..eq].Trim().TrimStart(';').Trim();
+            int start = eq + 1;
+            while (start < value.Length && value[start] == ' ') start++;
+            int end;
+            string val;
+            if (start < value.Length && value[start] is '\'' or '"')
+            {
+                var quote = value[start];
+                end = start + 1;
+                while (end < value.Length && !(value[end] == quote && (end + 1 >= value.Length || value[end + 1] != quote))) end += value[end] == quote ? 2 : 1;
+                val = value[(start + 1)..Math.Min(end, value.Length)];
+                end = value.IndexOf(';', Math.Min(end, value.Length));
+            }
+            else
+            {
+                end = value.IndexOf(';', start);
+                val = value[start..(end < 0 ? value.Length : end)].Trim();
+            }
+            if (key.Length > 0) yield return (key, val);
+            if (end < 0) yield break;
+            i = end + 1;
+        }
+    }
+
     // libpq URI: postgres://user:password@host1:port1,host2:port2/dbname?param=value&...
     private static NpgsqlConnectionStringBuilder FromUri(string uri, string source)
     {
         var rest = uri[(uri.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        if (rest.Any(char.IsWhiteSpace) || rest.Contains("://", StringComparison.Ordinal))
+            throw Invalid(source, "the URI holds a space or a second '://': is it two connection strings, or one pasted twice? Give one URI, with spaces percent-encoded (%20)");
         string? query = null;
         int q = rest.IndexOf('?');
         if (q >= 0) { query = rest[(q + 1)..]; rest = rest[..q]; }

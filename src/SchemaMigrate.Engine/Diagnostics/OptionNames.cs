@@ -15,6 +15,7 @@ public sealed partial class OptionNames(Func<string, string?> spell)
     {
         "to", "strict", "lock-timeout", "lock-wait", "lock-retries", "statement-timeout", "migrations-dir", "auth",
         "connection", "connection-string", "dev-database", "allow", "journal-schema", "journal-table", "help", "status",
+        "require-trace", "applied-through", "app-queries", "current-app-queries",
     };
 
     /// <summary>MigrateRunner's spelling: --name, the connection as DB_CONN, the commands as MigrateRunner's own.</summary>

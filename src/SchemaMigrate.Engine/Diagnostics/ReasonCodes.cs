@@ -23,7 +23,7 @@ public static class ReasonCodes
         "The migrations folder does not exist.",
         "Check {migrations-dir} (default MIGRATIONS_DIR, else /app/ops/migrations) and that the image copies ops/migrations.");
     public static readonly ReasonCode MigrationInvalid = new("MIGRATION_INVALID", 4, "InvalidData",
-        "A migration file cannot be run as written (unknown directive, unterminated quote or comment, not UTF-8, a statement that cannot run in a transaction without the no-transaction directive, transaction control in a transactional file or a transaction left open at the end of a no-transaction one, COPY FROM STDIN or a psql meta-command), or its name means it never runs or runs out of numeric order; checked before anything runs.",
+        "A migration file cannot be run as written (no statement at all, unknown directive, unterminated quote or comment, not UTF-8 or holding a NUL byte, a statement that cannot run in a transaction without the no-transaction directive, transaction control in a transactional file or a transaction left open at the end of a no-transaction one, COPY FROM STDIN or a psql meta-command), or its name means it never runs, runs out of numeric order or is one with another name once case and accents are ignored; checked before anything runs.",
         "Fix the file at the line named (or rename it, if it is not applied anywhere yet); nothing was applied from it.");
     public static readonly ReasonCode DbUnreachable = new("DB_UNREACHABLE", 5, "ConnectionError",
         "The database server could not be reached (DNS, network, firewall, server down, or connect timeout).",
@@ -35,8 +35,8 @@ public static class ReasonCodes
         "The server answered but refused the session (database does not exist, too many connections, TLS required, server starting up).",
         "Read the SQLSTATE and message; fix the database name or TLS settings in {connection}, or retry when the server accepts connections.");
     public static readonly ReasonCode JournalIncompatible = new("JOURNAL_INCOMPATIBLE", 8, "InvalidData",
-        "A table with the journal's name exists where the journal belongs but lacks the id, checksum and applied_at columns (e.g. the schema_migrations(version, dirty) of golang-migrate).",
-        "Keep SchemaMigrate's journal beside that table under another name: set {journal-table} (default SCHEMAMIGRATE_JOURNAL_TABLE), e.g. schemamigrate_journal; SchemaMigrate never alters an existing table.");
+        "A relation with the journal's name exists where the journal belongs but cannot serve as it: a view, no id, checksum and applied_at columns (e.g. the schema_migrations(version, dirty) of golang-migrate), columns of other types, a further NOT NULL column without a default, or rows edited by hand (an empty id, checksum or applied_at, an id recorded twice).",
+        "Keep SchemaMigrate's journal beside that table under another name: set {journal-table} (default SCHEMAMIGRATE_JOURNAL_TABLE), e.g. schemamigrate_journal; SchemaMigrate never alters an existing table. For rows edited by hand, the message names them: restore them from a backup or correct them.");
     public static readonly ReasonCode JournalAmbiguous = new("JOURNAL_AMBIGUOUS", 9, "InvalidData",
         "Which journal records this database's migrations is not certain: no journal schema is set and more than one schema holds a journal (a table with the journal's name and its id, checksum and applied_at columns), or the schema set holds none while another schema does.",
         "Set {journal-schema} (default SCHEMAMIGRATE_JOURNAL_SCHEMA) to the schema of the journal in use, or move that journal to the schema set; the message lists each journal with its row count and newest entry.");
@@ -82,6 +82,9 @@ public static class ReasonCodes
     public static readonly ReasonCode PolicyViolation = new("POLICY_VIOLATION", 24, "PermissionDenied",
         "The deploy gate refused the pending migrations: a contract step, a backfill, a statement that rewrites or long-locks an existing table, or one it cannot classify, in a run that does not allow it (or, for lint, a naming problem); every finding is listed and nothing was applied.",
         "Read each finding's page (docs/gate/<rule-id>.md) for the safe recipe; declare a contract or backfill file and run it with {allow} contract|backfill when that phase is due, or waive a finding in the file with '-- schemamigrate:allow <rule-id> <reason>'.");
+    public static readonly ReasonCode TraceReportInvalid = new("TRACE_REPORT_INVALID", 28, "InvalidData",
+        "The trace report named by {require-trace} (or SCHEMAMIGRATE_REQUIRE_TRACE) is missing, unreadable or not a report of verify --trace --format json; nothing was applied.",
+        "Point it at the file verify --trace --format json wrote for this commit (the CI artifact), or make one: MigrateRunner verify --trace --format json > trace.jsonl.");
     public static readonly ReasonCode JobAlreadyRunning = new("JOB_ALREADY_RUNNING", 30, "ResourceBusy",
         "The migration job already has an execution Running or Processing.",
         "Wait for it (Get-MigrationJobExecution) or stop it (Stop-MigrationJobExecution); -Force starts anyway.");
@@ -136,6 +139,10 @@ public static class ReasonCodes
     public static readonly ReasonCode JobLogsUnavailable = new("JOB_LOGS_UNAVAILABLE", 48, "ResourceUnavailable",
         "The job's logs cannot be read: its managed environment stores none (no appLogsConfiguration, destination 'none'), names no usable Log Analytics workspace, or the job names no environment.",
         "Configure the environment's logs destination (log-analytics, or azure-monitor with a diagnostic setting), or pass -WorkspaceId with the workspace's customer id (a GUID); until then only the portal's live log stream shows output.");
+
+    public static readonly ReasonCode MigrationUnreadable = new("MIGRATION_UNREADABLE", 49, "ReadError",
+        "The migrations folder cannot be listed, or a *.sql entry of it cannot be read as a file: permission denied, a broken or looping symbolic link, a directory named like a migration, an I/O error; checked before anything runs.",
+        "Fix the entry named (ls -l it): make it a regular file the runner's user may read (chmod a+r), repair or remove the link, or move the directory out of the folder; nothing was applied.");
 
     public static IReadOnlyList<ReasonCode> All { get; } = typeof(ReasonCodes)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

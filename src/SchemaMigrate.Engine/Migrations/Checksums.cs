@@ -7,6 +7,9 @@ public static class Checksums
     /// <summary>The journal's checksum: lowercase hex SHA-256 of the file's raw bytes (same as sha256sum).</summary>
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
+    /// <summary>True for what <see cref="Sha256Hex"/> could have written (either case); anything else in a journal was put there by hand.</summary>
+    public static bool IsSha256Hex(string checksum) => checksum.Length == 64 && checksum.All(char.IsAsciiHexDigit);
+
     /// <summary>
     /// SHA-256 after dropping a UTF-8 BOM and turning CRLF into LF. Only used to tell an operator that a
     /// "modified" file differs from the applied one in nothing but line endings or a BOM.

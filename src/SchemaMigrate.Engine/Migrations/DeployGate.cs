@@ -32,6 +32,7 @@ public static class DeployGate
         NoTransaction = file.Directives.NoTransaction,
         PhaseLine = file.Directives.PhaseLine,
         Applied = applied,
+        Checksum = file.Checksum,
     };
 
     /// <summary>POLICY_VIOLATION for a report with refused findings: the first one's place and page, every one in the detail.</summary>
@@ -49,6 +50,45 @@ public static class DeployGate
             NextStep = $"Read {first.Page} for the safe recipe{(refused.Select(f => f.RuleId).Distinct().Count() > 1 ? " (and each finding's page)" : "")}. "
                        + "A contract or backfill step goes in a file that declares it and runs with --allow contract|backfill when that phase is due; "
                        + "a finding that is safe here is waived in the file with '-- schemamigrate:allow <rule-id> <reason>'.",
+        };
+    }
+
+    /// <summary>
+    /// `--require-trace`: POLICY_VIOLATION unless the trace report covers every file to apply with its current checksum
+    /// and holds no refused finding on it; TRACE_REPORT_INVALID when the report cannot be read.
+    /// </summary>
+    public static Failure? RequireTrace(string report, IReadOnlyList<MigrationFile> toApply)
+    {
+        if (toApply.Count == 0) return null;
+        TraceCoverage coverage;
+        try
+        {
+            coverage = TraceJson.Read(report);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"{{require-trace}} {report}: {e.Message}");
+        }
+        if (coverage.Files.Count == 0)
+            throw new MigrationException(ReasonCodes.TraceReportInvalid, $"{{require-trace}} {report}: it traces no file; is it the output of verify --trace --format json?");
+        var problems = new List<string>();
+        foreach (var file in toApply)
+        {
+            if (!coverage.Files.TryGetValue(file.Id, out var traced))
+                problems.Add($"{file.Id} is not in the trace report");
+            else if (traced != file.Checksum)
+                problems.Add($"{file.Id} changed since it was traced (report {traced[..12]}, file {file.Checksum[..12]})");
+            else
+                problems.AddRange(coverage.Refused.Where(r => r.File == file.Id).Select(r => $"{r.File}:{r.Line} {r.RuleId} is refused in the trace report"));
+        }
+        if (problems.Count == 0) return null;
+        var first = toApply.First(f => problems[0].StartsWith(f.Id, StringComparison.Ordinal));
+        return new Failure
+        {
+            Reason = ReasonCodes.PolicyViolation,
+            Message = $"{{require-trace}} {report}: nothing was applied because {string.Join("; ", problems)}",
+            File = first.Id,
+            NextStep = "Trace exactly these files in CI (MigrateRunner verify --trace --format json > trace.jsonl, on the same commit) and deploy with that report; fix or waive what the trace refused.",
         };
     }
 

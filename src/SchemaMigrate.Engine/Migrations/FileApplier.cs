@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Database;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Sql;
 
@@ -12,7 +13,7 @@ namespace SchemaMigrate.Engine.Migrations;
 /// that the run still holds the lock, and is rerun from scratch after a lock timeout; a no-transaction file goes to <see cref="StatementApplier"/>. Either way the session is
 /// reset (<see cref="SessionReset"/>) before the journal row is written.
 /// </summary>
-internal sealed class FileApplier(MigrationSettings settings, MigrationLock runLock, NpgsqlConnection conn, JournalLocation journal, IMigrationListener listener)
+internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget database, MigrationLock runLock, NpgsqlConnection conn, JournalLocation journal, IMigrationListener listener)
 {
     public Task ApplyAsync(MigrationFile file, StatementProgress? earlier, CancellationToken ct)
     {
@@ -68,7 +69,8 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         var commit = new NpgsqlBatchCommand("COMMIT");
         batch.BatchCommands.Add(commit);
 
-        var watcher = LockWatcher.Start(runLock.Control, conn.ProcessID);
+        var backend = conn.ProcessID;
+        var watcher = LockWatcher.Start(runLock.Control, backend);
         try
         {
             await batch.ExecuteNonQueryAsync(ct);
@@ -101,6 +103,12 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
             await RollBackAsync();
             throw new MigrationException(new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}{RolledBack}", File = file.Id }, e);
         }
+        catch (NpgsqlException e) when (e is not PostgresException && !ct.IsCancellationRequested)
+        {
+            // The batch ends with COMMIT: the server may have committed before the connection went.
+            await watcher.StopAsync();
+            throw new MigrationException(await CommitOutcomeAsync(file, backend, e, ct), e);
+        }
         catch (NpgsqlException e)
         {
             throw new MigrationException(SqlFailures.ConnectionLost(file, null, $"connection lost while applying {file.Id}: {e.Message}{RolledBack}"), e);
@@ -126,5 +134,66 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
     }
 
     private const string RolledBack = "; its transaction was rolled back, so nothing of it is applied or recorded";
+
+    /// <summary>
+    /// The connection died while the batch that ends in COMMIT was under way: the journal row, committed or not with
+    /// the file, says which. Read on the lock session once the old backend has gone, so a COMMIT it was still
+    /// finishing is visible; when the lock session went too (the server restarted), on a new session.
+    /// </summary>
+    private async Task<Failure> CommitOutcomeAsync(MigrationFile file, int backend, NpgsqlException lost, CancellationToken ct)
+    {
+        var what = $"the connection was lost during COMMIT of {file.Id} or the statements sent with it in one batch ({Redactor.Redact(lost.Message)})";
+        bool? committed;
+        string? unreadable = null;
+        try
+        {
+            committed = await RecordedAsync(runLock.Control, file, backend, ct);
+        }
+        catch (NpgsqlException check)
+        {
+            (committed, unreadable) = await RecordedOnNewSessionAsync(file, backend, check, ct);
+        }
+        if (committed is { } yes)
+            return SqlFailures.ConnectionLost(file, null, yes
+                ? $"{what}; the journal shows it committed: {file.Id} is applied and recorded"
+                : $"{what}; the journal shows no row for it: the COMMIT did not take effect, so nothing of it is applied or recorded") with
+            {
+                NextStep = "Rerun: it goes on from what the journal records.",
+            };
+        return SqlFailures.ConnectionLost(file, null, $"{what}; whether it committed is not known: the journal could not be read ({unreadable})") with
+        {
+            NextStep = $"Run status once the server answers: {file.Id} is applied if the journal lists it; then rerun.",
+        };
+    }
+
+    private async Task<bool> RecordedAsync(NpgsqlConnection session, MigrationFile file, int backend, CancellationToken ct)
+    {
+        await using var gone = new NpgsqlCommand("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1)", session);
+        gone.Parameters.Add(new NpgsqlParameter { Value = backend });
+        for (var wait = Stopwatch.StartNew(); (bool)(await gone.ExecuteScalarAsync(ct))! && wait.Elapsed < TimeSpan.FromSeconds(10);)
+            await Task.Delay(50, ct);
+        await using var recorded = new NpgsqlCommand($"SELECT count(*) FROM {journal.Name} WHERE id = $1", session);
+        recorded.Parameters.Add(new NpgsqlParameter { Value = file.Id });
+        return (long)(await recorded.ExecuteScalarAsync(ct))! > 0;
+    }
+
+    /// <summary>The journal read on a new session, retried for a while as a restarting server comes back.</summary>
+    private async Task<(bool?, string?)> RecordedOnNewSessionAsync(MigrationFile file, int backend, Exception first, CancellationToken ct)
+    {
+        var why = Redactor.Redact(first.Message);
+        for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(250, ct))
+        {
+            try
+            {
+                await using var session = await database.OpenAsync(ct);
+                return (await RecordedAsync(session, file, backend, ct), null);
+            }
+            catch (Exception e) when (e is NpgsqlException or MigrationException)
+            {
+                why = Redactor.Redact(e.Message);
+            }
+        }
+        return (null, why);
+    }
 
 }

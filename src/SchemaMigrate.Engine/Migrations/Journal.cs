@@ -1,4 +1,5 @@
 using Npgsql;
+using SchemaMigrate.Engine.Diagnostics;
 
 namespace SchemaMigrate.Engine.Migrations;
 
@@ -29,8 +30,23 @@ internal static class Journal
         await using var cmd = new NpgsqlCommand($"SELECT id, checksum, applied_at::timestamptz FROM {journal.Name} ORDER BY id COLLATE \"C\"", conn);
         await using var reader = await BookkeepingFailure.RunAsync(cmd, c => c.ExecuteReaderAsync(ct), ct);
         var rows = new List<JournalEntry>();
+        var edited = new List<string>();
         while (await reader.ReadAsync(ct))
-            rows.Add(new JournalEntry(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        {
+            var id = reader.IsDBNull(0) ? null : reader.GetString(0);
+            var empty = new[] { "id", "checksum", "applied_at" }.Where((_, i) => reader.IsDBNull(i) || (i < 2 && reader.GetString(i).Length == 0)).ToList();
+            if (empty.Count > 0) edited.Add($"{(id is null ? "a row" : $"the row of {id}")} has no {string.Join(" and no ", empty)}");
+            else if (rows.Count > 0 && rows[^1].Id == id) edited.Add($"{id} is recorded twice");
+            else rows.Add(new JournalEntry(id!, reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+        if (edited.Count > 0)
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.JournalIncompatible,
+                Message = Redactor.Redact($"the journal {journal.Name} was edited by hand: {string.Join("; ", edited.Distinct().Take(5))}{(edited.Count > 5 ? $"; and {edited.Count - 5} more" : "")}; "
+                                                      + "SchemaMigrate cannot tell what is applied from such rows and changes nothing"),
+                NextStep = $"Restore the rows from a backup, or correct them: each applied migration needs one row with its file name, the file's SHA-256 (sha256sum) and when it was applied, e.g. UPDATE {journal.Name} SET applied_at = now() WHERE applied_at IS NULL; nothing was applied.",
+            });
         return rows;
     }
 

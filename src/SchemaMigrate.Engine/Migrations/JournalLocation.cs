@@ -37,9 +37,9 @@ internal sealed record JournalLocation
     {
         var table = settings.JournalTable;
         var all = await CandidatesAsync(conn, table, ct);
-        var everywhere = all.Where(c => Columns.All(c.Columns.Contains)).ToList();
+        var everywhere = all.Where(c => c.HasJournalColumns).ToList();
         var candidates = settings.JournalSchema is { } pinned ? all.Where(c => c.Schema == pinned).ToList() : all;
-        var journals = candidates.Where(c => Columns.All(c.Columns.Contains)).ToList();
+        var journals = candidates.Where(c => c.HasJournalColumns).ToList();
         if (journals.Count > 1)
             throw new MigrationException(new Failure
             {
@@ -62,8 +62,16 @@ internal sealed record JournalLocation
             throw new MigrationException(new Failure
             {
                 Reason = ReasonCodes.JournalIncompatible,
-                Message = $"{foreign.Name} exists but is not a SchemaMigrate journal: it has {string.Join(", ", foreign.Columns)} "
-                          + $"where a journal has {string.Join(", ", Columns)}{OtherTool(foreign.Columns)}",
+                Message = foreign.Kind is not ('r' or 'p')
+                    ? $"{foreign.Unusable()}; SchemaMigrate's journal must be a table of its own"
+                    : $"{foreign.Name} exists but is not a SchemaMigrate journal: it has {string.Join(", ", foreign.Columns)} "
+                      + $"where a journal has {string.Join(", ", Columns)}{OtherTool(foreign.Columns)}",
+            });
+        if (journals.Count == 1 && journals[0].Unusable() is { } unusable)
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.JournalIncompatible,
+                Message = $"{unusable}; SchemaMigrate adopts a journal as it is and never alters it",
             });
 
         await using var cmd = new NpgsqlCommand(
@@ -137,23 +145,63 @@ internal sealed record JournalLocation
         throw new MigrationException(new Failure { Reason = ReasonCodes.JournalAccessFailed, Message = message, NextStep = nextStep });
     }
 
-    private sealed record Candidate(string Schema, string Name, string[] Columns);
+    /// <param name="Kind">pg_class.relkind: r and p are tables; anything else (a view, say) cannot be the journal.</param>
+    /// <param name="Types">The type of each of <paramref name="Columns"/> (format_type).</param>
+    /// <param name="Required">Columns besides the journal's that an insert of id, checksum and applied_at would leave NULL against a NOT NULL.</param>
+    private sealed record Candidate(string Schema, string Name, char Kind, string[] Columns, string[] Types, string[] Required)
+    {
+        public bool HasJournalColumns => Kind is 'r' or 'p' && JournalLocation.Columns.All(Columns.Contains);
 
-    /// <summary>Every ordinary or partitioned table of that name, in any schema (temporary ones aside).</summary>
+        /// <summary>Why a relation with the journal's columns still cannot be the journal, or null when it can.</summary>
+        public string? Unusable()
+        {
+            if (Kind is not ('r' or 'p')) return $"{Name} is {KindName(Kind)}, not a table";
+            var wrong = JournalLocation.Columns.Select(c => (Column: c, Type: Types[Array.IndexOf(Columns, c)]))
+                .Where(c => !AcceptedTypes[c.Column].Contains(c.Type.Split('(')[0]))
+                .Select(c => $"{c.Column} is {c.Type} where a journal's is {AcceptedTypes[c.Column][0]}")
+                .ToList();
+            if (wrong.Count > 0) return $"{Name} has the journal's columns, but {string.Join(", ", wrong)}";
+            if (Required.Length > 0)
+                return $"{Name} has the column{(Required.Length == 1 ? "" : "s")} {string.Join(", ", Required)} that must be set (NOT NULL, no default), and SchemaMigrate writes only id, checksum and applied_at";
+            return null;
+        }
+
+        private static string KindName(char kind) => kind switch
+        {
+            'v' => "a view", 'm' => "a materialized view", 'f' => "a foreign table", 'S' => "a sequence", 'i' or 'I' => "an index", 'c' => "a composite type", _ => $"a relation of kind '{kind}'",
+        };
+    }
+
+    /// <summary>The types a journal column may have (the first is the one SchemaMigrate creates); others would not round-trip an id or a time.</summary>
+    private static readonly Dictionary<string, string[]> AcceptedTypes = new()
+    {
+        ["id"] = ["text", "character varying"],
+        ["checksum"] = ["text", "character varying", "character"],
+        ["applied_at"] = ["timestamp with time zone", "timestamp without time zone", "text", "character varying"],
+    };
+
+    /// <summary>Every relation of that name, in any schema (temporary ones aside): a table, or what stands where one would be created.</summary>
     private static async Task<List<Candidate>> CandidatesAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
-            SELECT n.nspname, format('%I.%I', n.nspname, c.relname),
-                   array(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+            SELECT n.nspname, format('%I.%I', n.nspname, c.relname), c.relkind::text,
+                   array(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+                   array(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+                   array(SELECT a.attname::text FROM pg_attribute a
+                         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull AND NOT a.atthasdef
+                           AND a.attidentity = '' AND a.attgenerated = '' AND a.attname NOT IN ('id', 'checksum', 'applied_at')
+                         ORDER BY a.attnum)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_(toast_)?temp_'
+            WHERE c.relname = $1 AND c.relkind NOT IN ('i', 'I', 'S', 't', 'c') AND n.nspname !~ '^pg_(toast_)?temp_'
             ORDER BY n.nspname COLLATE "C"
             """, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = table });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var found = new List<Candidate>();
-        while (await reader.ReadAsync(ct)) found.Add(new Candidate(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2)));
+        while (await reader.ReadAsync(ct))
+            found.Add(new Candidate(reader.GetString(0), reader.GetString(1), reader.GetString(2)[0], reader.GetFieldValue<string[]>(3),
+                reader.GetFieldValue<string[]>(4), reader.GetFieldValue<string[]>(5)));
         return found;
     }
 

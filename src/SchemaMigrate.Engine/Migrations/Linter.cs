@@ -35,7 +35,7 @@ public static class Linter
     public static async Task<LintReport> RunAsync(MigrationSettings settings, string? appliedThrough, CancellationToken ct = default)
     {
         var directory = MigrationDirectory.Existing(settings.MigrationsDirectory);
-        var names = Directory.EnumerateFiles(directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        var names = MigrationDirectory.EntryNames(directory).ToList();
         var findings = MigrationNaming.Check(names).Select(Naming).ToList();
         var invalid = new List<Failure>();
         var files = new List<MigrationFile>();
@@ -68,7 +68,7 @@ public static class Linter
     }
 
     /// <summary>The ids treated as deployed and a sentence saying why; null ids when lint judges each file alone.</summary>
-    private static async Task<(IReadOnlySet<string>? Applied, string Basis)> DeployedAsync(MigrationSettings settings, string? appliedThrough, IReadOnlyList<string> names, CancellationToken ct)
+    internal static async Task<(IReadOnlySet<string>? Applied, string Basis)> DeployedAsync(MigrationSettings settings, string? appliedThrough, IReadOnlyList<string> names, CancellationToken ct)
     {
         if (string.Equals(appliedThrough, NothingDeployed, StringComparison.OrdinalIgnoreCase))
             return (new HashSet<string>(), $"--applied-through {NothingDeployed}: nothing is deployed yet, every file is pending as one set");

@@ -7,11 +7,36 @@ public static class MigrationDirectory
 {
     public static IReadOnlyList<MigrationFile> Load(string directory)
     {
-        var options = new EnumerationOptions { MatchCasing = MatchCasing.CaseSensitive, RecurseSubdirectories = false };
-        return Directory.EnumerateFiles(Existing(directory), "*.sql", options)
-            .Order(StringComparer.Ordinal)
-            .Select(MigrationFile.Load)
+        var folder = Existing(directory);
+        return EntryNames(folder).Where(MigrationNaming.IsMigrationFile)
+            .Select(name => MigrationFile.Load(Path.Combine(folder, name)))
             .ToArray();
+    }
+
+    /// <summary>
+    /// The names a folder check looks at, in ordinal order: every file, and every subfolder named like a migration
+    /// (which never runs, so it is refused rather than passed over).
+    /// </summary>
+    public static IReadOnlyList<string> EntryNames(string folder)
+    {
+        try
+        {
+            return Directory.EnumerateFiles(folder)
+                .Concat(Directory.EnumerateDirectories(folder).Where(d => MigrationNaming.IsMigrationFile(Path.GetFileName(d))))
+                .Select(f => Path.GetFileName(f))
+                .Order(StringComparer.Ordinal)
+                .ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.MigrationUnreadable,
+                Message = Redactor.Redact($"migrations directory {folder} cannot be listed: " +
+                                          (e is UnauthorizedAccessException ? $"permission denied for user {Environment.UserName}" : e.Message)),
+                NextStep = "Let the runner's user list and read the folder (chmod a+rx on it); nothing was applied.",
+            });
+        }
     }
 
     /// <summary>The folder's full path; MIGRATIONS_DIR_NOT_FOUND when it does not exist or is a file.</summary>

@@ -111,6 +111,12 @@ internal sealed class MigrationLock : IAsyncDisposable
         {
             throw new MigrationException(ReasonCodes.ConnectionLost, $"the connection holding the migration lock broke ({e.Message}); nothing more was applied", e);
         }
+        catch (InvalidOperationException e) when (Control.State != System.Data.ConnectionState.Open)
+        {
+            // Npgsql closes a connection it saw break (here while the lock watcher looked): terminated, or the server went away.
+            throw new MigrationException(ReasonCodes.ConnectionLost,
+                "the session holding the migration lock is gone (terminated, or the server closed it); nothing more was applied", e);
+        }
         throw new MigrationException(ReasonCodes.ConnectionLost, "the migration lock is no longer held by this run; nothing more was applied");
     }
 

@@ -64,9 +64,16 @@ public static partial class MigrationNaming
         foreach (var file in numbered.Where(f => f.Digits.Length != width))
             issues.Add(Warning(file.Name, "naming-prefix-width", $"{file.Name} has a {file.Digits.Length}-digit prefix where the folder uses {width} digits; one width keeps the order obvious"));
 
+        var colliding = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var collision in Collisions(names))
+        {
+            colliding.UnionWith(collision.Skip(1));
+            foreach (var id in collision.Skip(1)) issues.Add(Error(id, "naming-duplicate-number", CollisionMessage(collision)));
+        }
         foreach (var group in numbered.GroupBy(f => f.Number).Where(g => g.Count() > 1))
         {
             var ids = group.Select(f => f.Name).ToList();
+            if (ids.Skip(1).All(colliding.Contains)) continue;
             foreach (var id in ids.Skip(1))
                 issues.Add(Warning(id, "naming-duplicate-number", $"{string.Join(" and ", ids)} share the number {group.Key}; they run in name order. If they came from parallel branches, renumber the one not applied anywhere yet"));
         }
@@ -106,6 +113,60 @@ public static partial class MigrationNaming
                 $"{fileName}: the prefix must be above the folder's highest number ({next - 1}) and {width} digits wide like the others; leave the number out and SchemaMigrate picks {next.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}");
         return fileName;
     }
+
+    /// <summary>
+    /// Why a run must not apply <paramref name="toApply"/> (in run order) as named, or null: a name among them that is
+    /// one with another name of the folder on a case-insensitive or Unicode-normalising file system, or a file the run
+    /// would apply after one with a higher number.
+    /// </summary>
+    public static NamingIssue? RunBlocker(IEnumerable<string> folder, IReadOnlyList<string> toApply)
+    {
+        var pending = toApply.ToHashSet(StringComparer.Ordinal);
+        if (Collisions(folder).FirstOrDefault(c => c.Any(pending.Contains)) is { } collision)
+            return Error(collision[0], "naming-duplicate-number", CollisionMessage(collision));
+        (string Name, long Number)? highest = null;
+        foreach (var name in toApply)
+        {
+            if (Prefix(name) is not { } digits) continue;
+            var number = long.Parse(digits, CultureInfo.InvariantCulture);
+            if (highest is { } h && number < h.Number)
+                return Error(name, "naming-numeric-order",
+                    $"this run would apply {name} after {h.Name} although its number is lower: names sort character by character, so zero-pad the prefixes " +
+                    $"(e.g. {number.ToString(CultureInfo.InvariantCulture).PadLeft(h.Name.IndexOf('_'), '0')}{name[digits.Length..]}) of the files not applied anywhere yet");
+            highest = (name, number);
+        }
+        return null;
+    }
+
+    /// <summary>Names (two or more, in ordinal order) that are one name once case and Unicode normalisation are ignored.</summary>
+    private static IEnumerable<List<string>> Collisions(IEnumerable<string> names) => names
+        .GroupBy(n => Decomposed(n).ToUpperInvariant(), StringComparer.Ordinal)
+        .Where(g => g.Count() > 1)
+        .Select(g => g.Order(StringComparer.Ordinal).ToList());
+
+    // string.Normalize needs ICU, which the runner (InvariantGlobalization) goes without: Latin-1's accented letters
+    // are decomposed here, as NFD does, so 'café' written precomposed (macOS keeps names decomposed) or not is one name.
+    private const string Bases = "AAAAAA CEEEEIIII NOOOOO  UUUUY";
+    private static readonly int[] Accents =
+        [0x300, 0x301, 0x302, 0x303, 0x308, 0x30A, 0, 0x327, 0x300, 0x301, 0x302, 0x308, 0x300, 0x301, 0x302, 0x308, 0, 0x303, 0x300, 0x301, 0x302, 0x303, 0x308, 0, 0, 0x300, 0x301, 0x302, 0x308, 0x301];
+
+    private static string Decomposed(string name)
+    {
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            var upper = c is >= '\u00C0' and <= '\u00DD' ? c - 0xC0 : c is >= '\u00E0' and <= '\u00FD' ? c - 0xE0 : -1;
+            if (upper >= 0 && Bases[upper] != ' ')
+                text.Append(c >= '\u00E0' ? char.ToLowerInvariant(Bases[upper]) : Bases[upper]).Append((char)Accents[upper]);
+            else if (c == '\u00FF') text.Append('y').Append('\u0308');
+            else text.Append(c);
+        }
+        return text.ToString();
+    }
+
+    private static string CollisionMessage(List<string> names) =>
+        $"{string.Join(" and ", names)} are one name on a case-insensitive or Unicode-normalising file system (Windows, macOS): a checkout there keeps only one of them; "
+        + "rename the one not applied anywhere yet so that every name differs in more than case or accents";
 
     /// <summary>The leading digits of a name when an underscore follows them, else null.</summary>
     private static string? Prefix(string name)

@@ -67,7 +67,10 @@ public sealed record MigrationStatus
                         State = MigrationState.Modified,
                         Warnings = [string.Equals(row.Checksum, file.NormalizedChecksum, StringComparison.OrdinalIgnoreCase)
                             ? $"{file.Id} differs from the applied file only in line endings or a byte-order mark (a CRLF checkout?); add '*.sql text eol=lf' to .gitattributes"
-                            : $"{file.Id} was changed after it was applied (journal {Short(row.Checksum)}, file {Short(file.Checksum)}); edits to applied migrations are not re-run: add a new migration instead"],
+                            : !Checksums.IsSha256Hex(row.Checksum)
+                                ? $"{file.Id}'s journal checksum is '{Short(row.Checksum)}', not a SHA-256 in hex: the row was edited by hand. If the file is the one applied, record its checksum: "
+                                  + $"UPDATE <journal> SET checksum = '{file.Checksum}' WHERE id = '{file.Id}'"
+                                : $"{file.Id} was changed after it was applied (journal {Short(row.Checksum)}, file {Short(file.Checksum)}); edits to applied migrations are not re-run: add a new migration instead"],
                     };
             }
             else if (progress.TryGetValue(file.Id, out var partial))

@@ -46,7 +46,13 @@ public sealed class Migrator
 
     public MigrationSettings Settings { get; }
 
-    public async Task<ApplyResult> UpAsync(IMigrationListener listener, CancellationToken ct = default)
+    public Task<ApplyResult> UpAsync(IMigrationListener listener, CancellationToken ct = default) => UpAsync(listener, null, ct);
+
+    /// <param name="only">
+    /// Apply exactly these files (those not recorded yet), in order, without judging them: verify's replay of what
+    /// counts as deployed before it traces the rest.
+    /// </param>
+    internal async Task<ApplyResult> UpAsync(IMigrationListener listener, IReadOnlySet<string>? only, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var applied = new List<AppliedMigration>();
@@ -72,17 +78,22 @@ public sealed class Migrator
                 PhaseTimings.Mark("journal");
 
                 var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
-                var todo = files.Take(target + 1).Where(f => !recorded.Contains(f.Id)).ToList();
+                var todo = (only is null ? files.Take(target + 1) : files.Where(f => only.Contains(f.Id))).Where(f => !recorded.Contains(f.Id)).ToList();
                 pending = files.Count(f => !recorded.Contains(f.Id));
                 listener.OnEvent(new RunStarted("up", Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table.Name, files.Count, journal.Count, pending));
                 foreach (var s in status.Where(s => s.Warnings.Count > 0))
                     listener.OnEvent(new MigrationWarning(s.Id, s.State.ToString(), s.Warnings[0]));
+                if (Settings.TargetId is { } to && recorded.Contains(to))
+                    listener.OnEvent(new MigrationWarning(to, MigrationState.Applied.ToString(),
+                        $"{to} (the run's target) is already applied: {(todo.Count == 0 ? "nothing up to it is pending" : $"{todo.Count} file(s) before it are pending and run")}; "
+                        + $"{files.Skip(target + 1).Count(f => !recorded.Contains(f.Id))} file(s) after it stay pending"));
                 CheckBeforeRunning(status, todo, files, table);
                 PhaseTimings.Mark("checks");
-                var gate = RunGate(files, recorded, todo);
+                var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
                 PhaseTimings.Mark("gate");
                 foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
                 if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
+                if (only is null && Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, todo) is { } untraced) throw new MigrationException(untraced);
                 if (todo.Count > 0)
                 {
                     conn = await database.OpenAsync(ct);
@@ -102,7 +113,7 @@ public sealed class Migrator
                     // A transactional file checks the lock inside its own transaction, in the same round trip.
                     if (file.Directives.NoTransaction) await runLock.EnsureHeldAsync(ct);
                     var started = Stopwatch.StartNew();
-                    await new FileApplier(Settings, runLock, conn!, table, listener).ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
+                    await new FileApplier(Settings, database, runLock, conn!, table, listener).ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
                     var done = new AppliedMigration(file.Id, file.Checksum, file.Script.Statements.Count, started.Elapsed);
                     applied.Add(done);
                     pending--;
@@ -145,6 +156,7 @@ public sealed class Migrator
         CheckBeforeRunning(status.Migrations, toApply, files, journal);
         var gate = RunGate(files, recorded, toApply);
         if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused, "up would apply nothing"));
+        if (Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, toApply) is { } untraced) throw new MigrationException(untraced);
         return new MigrationPlan(status, toApply) { Gate = gate };
     }
 
@@ -186,6 +198,12 @@ public sealed class Migrator
                 File = bad.Count == 1 ? bad[0].Id : null,
             });
         if (toApply.Count > 0) journal.EnsureCreatable();
+        if (MigrationNaming.RunBlocker(files.Select(f => f.Id), toApply.Select(f => f.Id).ToList()) is { } naming)
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.MigrationInvalid, Message = naming.Message, File = naming.File,
+                NextStep = "Rename the file as the message says (only a file not applied anywhere yet); nothing was applied.",
+            });
         var folder = files.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var file in toApply)
         {
@@ -201,7 +219,7 @@ public sealed class Migrator
     public static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, MigrationSettings settings) =>
         CheckRunnable(file, folder, JournalLocation.Assumed(settings));
 
-    private static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, JournalLocation journal) =>
+    internal static Failure? CheckRunnable(MigrationFile file, IReadOnlyCollection<string> folder, JournalLocation journal) =>
         OtherToolFormats.NeverForward(file, folder) is { } rollback
             ? new Failure
             {

@@ -180,7 +180,7 @@ public static class RunnerJson
         w.WriteString("nextStep", f.Action);
     }
 
-    private static string Line(string name, Action<Utf8JsonWriter> body)
+    internal static string Line(string name, Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, Options))
@@ -194,12 +194,12 @@ public static class RunnerJson
         return Redactor.Redact(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    private static void Optional(Utf8JsonWriter w, string name, string? value)
+    internal static void Optional(Utf8JsonWriter w, string name, string? value)
     {
         if (!string.IsNullOrEmpty(value)) w.WriteString(name, Redactor.Redact(value));
     }
 
-    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    internal static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
     {
         w.WriteStartArray(name);
         foreach (var v in values) w.WriteStringValue(v);

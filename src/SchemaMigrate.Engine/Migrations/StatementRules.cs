@@ -16,6 +16,15 @@ internal static class StatementRules
     /// <summary>The first statement of the file that cannot run the way the file runs, or null.</summary>
     public static Failure? Check(MigrationFile file)
     {
+        // Recorded as applied, it would stay applied: SQL written into it later would never run anywhere it had.
+        if (file.Script.Statements.Count == 0)
+            return new Failure
+            {
+                Reason = ReasonCodes.MigrationInvalid,
+                Message = $"{file.Id} has no statements ({(file.Script.Comments.Count == 0 ? "it is empty" : "it holds only comments")}): applied, it would be recorded as done, and SQL added to it later would never run",
+                File = file.Id,
+                NextStep = "Write the migration's SQL into it, or delete it if it is a leftover; a placeholder that keeps a number needs a statement (SELECT 1;). Nothing was applied.",
+            };
         foreach (var statement in file.Script.Statements)
         {
             var problem = MetaCommand(statement) ?? CopyThroughClient(statement) ?? TransactionControl(statement, file)

@@ -29,7 +29,8 @@ public static class Gate
                     foreach (var rule in GateRules.Statements) rule.Check(context);
                     var found = context.Reports.Select(r => Decide(file, options, r)).ToList();
                     fileFindings.AddRange(found);
-                    statements.Add(new StatementVerdict(file.Id, statement.Line, found.Count == 0 ? StatementClass.Expand : found.Max(f => f.Class)));
+                    var @class = found.Count == 0 ? StatementClass.Expand : found.Max(f => f.Class);
+                    statements.Add(new StatementVerdict(file.Id, statement.Line, @class) { Predictions = Predict(context, @class) });
                 }
                 facts.Learn(context, file.Applied);
             }
@@ -43,17 +44,40 @@ public static class Gate
 
     private static Finding Decide(GateFile file, GateOptions options, StatementContext.Reported report)
     {
-        var (verdict, because) = Verdict(file, options, report.Class, report.Rule);
-        var waiver = file.Waivers.FirstOrDefault(w => w.RuleId == report.Rule.Id);
-        if (waiver is not null && verdict != Safety.Verdict.Note)
-            (verdict, because) = (Safety.Verdict.Waived, $"waived at line {waiver.Line}: {waiver.Reason}");
         var text = file.Script.Text;
         var lineStart = report.At.Start == 0 ? 0 : text.LastIndexOf('\n', report.At.Start - 1) + 1;
-        return new Finding
-        {
-            Rule = report.Rule, File = file.Id, Line = report.At.Line, Column = report.At.Start - lineStart + 1,
-            Class = report.Class, Verdict = verdict, Message = report.Message, Because = because,
-        };
+        return Decide(file, options, report.Rule, report.Class, report.At.Line, report.Message) with { Column = report.At.Start - lineStart + 1 };
+    }
+
+    /// <summary>
+    /// A finding at a line of a pending file, with the verdict the file's phase, this run's allowed phases and the
+    /// file's waivers give it: the one way every finding is decided, the trace's included.
+    /// </summary>
+    public static Finding Decide(GateFile file, GateOptions options, GateRule rule, StatementClass @class, int line, string message)
+    {
+        var (verdict, because) = Verdict(file, options, @class, rule);
+        var waiver = file.Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
+        if (waiver is not null && verdict != Safety.Verdict.Note)
+            (verdict, because) = (Safety.Verdict.Waived, $"waived at line {waiver.Line}: {waiver.Reason}");
+        return new Finding { Rule = rule, File = file.Id, Line = line, Class = @class, Verdict = verdict, Message = message, Because = because };
+    }
+
+    /// <summary>
+    /// What the gate expects of the statement on PostgreSQL: each reporting rule's own prediction, and for a statement
+    /// it judged Expand or Risky that no rule predicts for, that no table that existed before the set is rewritten (and
+    /// the SHARE UPDATE EXCLUSIVE of the CONCURRENTLY and VALIDATE forms).
+    /// </summary>
+    private static IReadOnlyList<Trace.StatementPrediction> Predict(StatementContext context, StatementClass @class)
+    {
+        var relation = (context.Shape.Table ?? context.Shape.Name)?.Name;
+        var predictions = context.Reports
+            .Select(r => (r.Rule as StatementRule)?.Predicts(r.Class) is { } p ? new Trace.StatementPrediction(relation, p.Lock, p.Rewrite, r.Rule.Id) : null)
+            .OfType<Trace.StatementPrediction>().Distinct().ToList();
+        if (@class > StatementClass.Risky || predictions.Any(p => p.Rewrite is not null)) return predictions;
+        var s = context.Shape;
+        var weakDdl = s.Verb == "CREATE" && s.Kind == "INDEX" && s.Concurrently || s.Actions.Count == 1 && s.Actions[0].StartsWith("VALIDATE", "CONSTRAINT");
+        predictions.Add(new Trace.StatementPrediction(relation, weakDdl && !context.IsNew(s.Table) ? Trace.LockMode.ShareUpdateExclusiveLock : null, Rewrite: false, "gate"));
+        return predictions;
     }
 
     private static (Verdict, string?) Verdict(GateFile file, GateOptions options, StatementClass @class, GateRule rule)
@@ -65,7 +89,7 @@ public static class Gate
             case StatementClass.Expand: return (Safety.Verdict.Note, null);
             case StatementClass.Risky: return (Safety.Verdict.Warning, null);
             case StatementClass.Blocked:
-                return (Safety.Verdict.Refused, $"never run as written: follow {rule.Page}, or waive it with '-- schemamigrate:allow {rule.Id} <reason>'");
+                return (Safety.Verdict.Refused, $"never run as written: use the safe recipe on the rule's page, or waive it with '-- schemamigrate:allow {rule.Id} <reason>'");
             case StatementClass.Opaque when file.Phase != MigrationPhase.Expand:
                 return allowed ? (Safety.Verdict.Allowed, $"the file declares {phase} and this run allows it") : (Safety.Verdict.Refused, NotAllowed(file.Phase));
             case StatementClass.Opaque:

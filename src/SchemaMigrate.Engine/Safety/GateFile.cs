@@ -17,6 +17,8 @@ public sealed record GateFile(string Id, SqlScript Script)
     /// <summary>The file runs statement by statement in autocommit, not in one transaction.</summary>
     public bool NoTransaction { get; init; }
     public bool Applied { get; init; }
+    /// <summary>SHA-256 of the file's bytes: what a trace report covers (`up --require-trace`).</summary>
+    public string Checksum { get; init; } = "";
     /// <summary>Line of the phase directive, for the finding that names a phase this run does not allow.</summary>
     public int PhaseLine { get; init; } = 1;
 }

@@ -40,6 +40,15 @@ public abstract class StatementRule(string id, StatementClass @class, string tit
     : GateRule(id, @class, title, locks, effect, recipe)
 {
     public abstract void Check(StatementContext context);
+
+    /// <summary>What a statement this rule reported at <paramref name="class"/> does on PostgreSQL, for the trace to check; null predicts nothing.</summary>
+    public virtual Trace.RulePrediction? Predicts(StatementClass @class) => null;
+}
+
+/// <summary>A rule of the trace (`verify --trace`): what PostgreSQL did, the schema diff, the app images' queries.</summary>
+public abstract class TraceRule(string id, StatementClass @class, string title, string locks, string effect, string recipe)
+    : GateRule(id, @class, title, locks, effect, recipe)
+{
 }
 
 /// <summary>A rule about the folder rather than a statement (file names, directives); reported by whoever checks that.</summary>

@@ -126,7 +126,8 @@ public class ApplyAndStatusOperationTests
         var accounts = all.Written<SchemaMigrationStatus>()[1];
         Assert.NotNull(accounts.AppliedAt);
         Assert.Equal(accounts.Checksum, accounts.AppliedChecksum);
-        Assert.Equal(folder.FilePath("001_accounts.sql"), accounts.Path);
+        Assert.Equal(folder.FilePath("001_accounts.sql"), accounts.FullName);
+        Assert.Equal(folder.Path, accounts.DirectoryName);
         Assert.Equal(["lock-timeout=2s"], all.Written<SchemaMigrationStatus>()[2].Directives);
         Assert.Equal(3, all.Warnings.Count);
         Assert.Contains(all.Warnings, w => w.Contains("002_orders.sql was changed after it was applied"));

@@ -200,7 +200,8 @@ public class ModuleMetadataTests : IDisposable
     {
         // Every state the engine reports must have a PowerShell name (the mapping parses by name).
         Assert.Empty(Enum.GetNames<MigrationState>().Except(Enum.GetNames<SchemaMigrationState>()));
-        var missing = typeof(MigrationStatus).GetProperties().Select(p => p.Name).Except(typeof(SchemaMigrationStatus).GetProperties().Select(p => p.Name));
+        // The file's path is FullName in PowerShell (as on a FileInfo): a Path property would bind to Invoke-SchemaMigration -Path.
+        var missing = typeof(MigrationStatus).GetProperties().Select(p => p.Name).Except(["Path"]).Except(typeof(SchemaMigrationStatus).GetProperties().Select(p => p.Name));
         Assert.Empty(missing);
 
         Assert.Equal(Enum.GetNames<AuthMode>(), ValidateSet("Invoke-SchemaMigration", "Auth"));
@@ -210,6 +211,8 @@ public class ModuleMetadataTests : IDisposable
         Assert.Equal(Enum.GetNames<AllowedPhases>().Except(["None"]), ValidateSet("Test-SchemaMigration", "Allow"));
         Assert.Empty(typeof(SchemaMigrate.Engine.Safety.Finding).GetProperties().Select(p => p.Name).Except(["Rule", "Refused", "Page"])
             .Except(typeof(SchemaMigrationFinding).GetProperties().Select(p => p.Name)));
+        Assert.Empty(typeof(SchemaMigrate.Engine.Safety.Trace.TracedStatement).GetProperties().Select(p => p.Name)
+            .Except(typeof(SchemaMigrationTracedStatement).GetProperties().Select(p => p.Name)));
         Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Get-MigrationJobLog", "CredentialSource"));
         Assert.Equal(Enum.GetNames<AzureCredentialKind>(), ValidateSet("Invoke-ApiSmokeTest", "CredentialSource"));
         Assert.Equal(Enum.GetNames<AzureCloud>(), ValidateSet("Invoke-ApiSmokeTest", "Cloud"));

@@ -175,7 +175,7 @@ public class DeployGateTests
         Assert.Equal(ReasonCodes.InvalidArgument.ExitCode, through.ExitCode);
         Assert.Contains("applied-through 009_nope.sql (--applied-through, -AppliedThrough): no such file", through.Stderr);
         var format = await RunnerProcess.RunAsync(environment, "status", "--format", "sarif");
-        Assert.Contains("--format applies to lint only", format.Stderr);
+        Assert.Contains("--format applies to lint and verify --trace only", format.Stderr);
     }
 
     private static string GateHelp(string id) => SchemaMigrate.Engine.Safety.GateRules.DocsBaseUri + id + ".md";

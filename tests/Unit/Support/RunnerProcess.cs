@@ -26,14 +26,19 @@ public static class RunnerProcess
     /// <summary>The runner's own build output, copied beside the tests (see the CopyMigrateRunner target).</summary>
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "runner", "MigrateRunner.dll");
 
-    public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args) => Start(null, environment, args);
+
+    /// <param name="user">Another user to run as (root reads every file), through setpriv so the environment stays; null for this one.</param>
+    private static Process Start(string? user, IReadOnlyDictionary<string, string?> environment, string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(user is null ? "dotnet" : "setpriv")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (user is not null)
+            foreach (var a in new[] { $"--reuid={user}", $"--regid={(user == "nobody" ? "nogroup" : user)}", "--clear-groups", "dotnet" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(DllPath);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var key in psi.Environment.Keys.Where(k => k is "DB_CONN" or "MIGRATIONS_DIR" || k.StartsWith("SCHEMAMIGRATE_")).ToList())
@@ -42,9 +47,13 @@ public static class RunnerProcess
         return Process.Start(psi)!;
     }
 
-    public static async Task<RunnerRun> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Task<RunnerRun> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) => RunAsync(null, environment, args);
+
+    public static Task<RunnerRun> RunAsAsync(string user, IReadOnlyDictionary<string, string?> environment, params string[] args) => RunAsync(user, environment, args);
+
+    private static async Task<RunnerRun> RunAsync(string? user, IReadOnlyDictionary<string, string?> environment, string[] args)
     {
-        using var process = Start(environment, args);
+        using var process = Start(user, environment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

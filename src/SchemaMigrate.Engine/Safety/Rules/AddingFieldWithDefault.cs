@@ -17,6 +17,8 @@ public sealed class AddingFieldWithDefault() : StatementRule("adding-field-with-
 
     public override string PgVersions => "11+ (before 11 every default rewrites)";
 
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: true);
+
     public override void Check(StatementContext context)
     {
         foreach (var action in context.ActionsOnExistingTable)

@@ -7,6 +7,8 @@ public sealed class AddingForeignKeyConstraint() : StatementRule("adding-foreign
     "Validating the key scans the whole table with writes to it and to the referenced table blocked; on a large table the app's inserts and updates queue behind it.",
     "Add it with NOT VALID (only new rows are checked, the lock is brief), then VALIDATE CONSTRAINT in a later file: validation takes SHARE UPDATE EXCLUSIVE, which lets reads and writes through.")
 {
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.ShareRowExclusiveLock, Rewrite: false);
+
     public override void Check(StatementContext context)
     {
         foreach (var action in context.ActionsOnExistingTable)

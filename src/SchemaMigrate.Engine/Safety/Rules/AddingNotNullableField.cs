@@ -9,6 +9,8 @@ public sealed class AddingNotNullableField() : StatementRule("adding-not-nullabl
 {
     public override string PgVersions => "12+ (the validated-check shortcut)";
 
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: false);
+
     public override void Check(StatementContext context)
     {
         foreach (var action in context.ActionsOnExistingTable)

@@ -7,6 +7,8 @@ public sealed class BanDropColumn() : StatementRule("ban-drop-column", Statement
     "The previous app image still selects and inserts the column: its queries fail with 'column does not exist' until it is gone, so a rollback breaks.",
     "Stop using the column in the app first (ORMs: ignore it), deploy, wait for full cutover, then drop it in a contract file (-- schemamigrate:contract) run with --allow contract.")
 {
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: false);
+
     public override void Check(StatementContext context)
     {
         foreach (var action in context.ActionsOnExistingTable)

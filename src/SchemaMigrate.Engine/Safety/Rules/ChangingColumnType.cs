@@ -10,6 +10,9 @@ public sealed class ChangingColumnType() : StatementRule("changing-column-type",
     /// <summary>Targets that are binary-coercible from varchar/text, so no rewrite: the change is Contract only.</summary>
     private static readonly HashSet<string> NoRewriteTargets = new(StringComparer.Ordinal) { "TEXT", "VARCHAR", "CITEXT" };
 
+    /// <summary>The binary-coercible changes (reported as Contract) keep the table; the rest (Blocked) rewrite it.</summary>
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: @class == StatementClass.Blocked);
+
     public override void Check(StatementContext context)
     {
         foreach (var action in context.ActionsOnExistingTable)

@@ -7,6 +7,8 @@ public sealed class RenamingColumn() : StatementRule("renaming-column", Statemen
     "The previous app image still uses the old name; its queries fail with 'column does not exist' the moment the rename commits.",
     "Add the new column, keep both in step (trigger or dual writes), backfill, switch the app, then drop the old column in a contract step. Or rename only in the app's mapping.")
 {
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: false);
+
     public override void Check(StatementContext context)
     {
         var s = context.Shape;

@@ -7,6 +7,8 @@ public sealed class RenamingTable() : StatementRule("renaming-table", StatementC
     "The previous app image still uses the old name; every query it sends fails with 'relation does not exist' the moment the rename commits.",
     "Keep the name. If it must change: create a view with the new name over the table, move the app to it, then in a contract step drop the view and rename the table in one transaction.")
 {
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: false);
+
     public override void Check(StatementContext context)
     {
         var s = context.Shape;

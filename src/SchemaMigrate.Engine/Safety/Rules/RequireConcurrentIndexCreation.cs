@@ -7,6 +7,8 @@ public sealed class RequireConcurrentIndexCreation() : StatementRule("require-co
     "Inserts, updates and deletes of the app wait for the whole index build; on a large table that is minutes of failed requests.",
     "CREATE INDEX CONCURRENTLY in a file that starts with '-- schemamigrate:no-transaction' (it cannot run in a transaction). On a table created in the same set a plain CREATE INDEX is fine.")
 {
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.ShareLock, Rewrite: false);
+
     public override void Check(StatementContext context)
     {
         var s = context.Shape;

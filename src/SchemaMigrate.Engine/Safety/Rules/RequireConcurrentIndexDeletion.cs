@@ -7,6 +7,8 @@ public sealed class RequireConcurrentIndexDeletion() : StatementRule("require-co
     "The drop must wait for every query using the table to finish, and every new query queues behind it.",
     "DROP INDEX CONCURRENTLY in a no-transaction contract file (-- schemamigrate:no-transaction and -- schemamigrate:contract).")
 {
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: false);
+
     public override void Check(StatementContext context)
     {
         var s = context.Shape;

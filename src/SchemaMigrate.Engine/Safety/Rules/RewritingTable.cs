@@ -7,6 +7,8 @@ public sealed class RewritingTable() : StatementRule("rewriting-table", Statemen
     "The whole table (and its indexes) is copied while no query can touch it.",
     "Do it outside the deploy in a maintenance window, or with an online tool (pg_repack, or REPACK CONCURRENTLY on PostgreSQL 19+).")
 {
+    public override Trace.RulePrediction Predicts(StatementClass @class) => new(Trace.LockMode.AccessExclusiveLock, Rewrite: true);
+
     public override void Check(StatementContext context)
     {
         var s = context.Shape;
