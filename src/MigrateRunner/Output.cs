@@ -25,7 +25,11 @@ internal interface IRunnerOutput : IMigrationListener
 
 internal sealed class JsonOutput(TextWriter stdout) : IRunnerOutput
 {
-    public void OnEvent(MigrationEvent e) => stdout.WriteLine(RunnerJson.Event(e));
+    public void OnEvent(MigrationEvent e)
+    {
+        stdout.WriteLine(RunnerJson.Event(e));
+        stdout.Flush();
+    }
 
     public void Note(string message) { }
 
@@ -112,9 +116,14 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
                 Out(DeployGate.LogLine(s.Finding));
                 break;
         }
+        stdout.Flush();
     }
 
-    public void Note(string message) => Out(message);
+    public void Note(string message)
+    {
+        Out(message);
+        stdout.Flush();
+    }
 
     public void Status(StatusReport report)
     {
@@ -251,5 +260,10 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
 
     private void Out(string line) => stdout.WriteLine(Redactor.Redact(line));
 
-    private void Err(string line) => stderr.WriteLine(Redactor.Redact(line));
+    private void Err(string line)
+    {
+        // stdout is buffered: what came before an error line is written before it.
+        stdout.Flush();
+        stderr.WriteLine(Redactor.Redact(line));
+    }
 }

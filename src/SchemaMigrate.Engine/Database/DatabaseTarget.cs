@@ -25,13 +25,18 @@ public sealed class DatabaseTarget : IAsyncDisposable
     /// <summary>host:port/database as user; safe to print.</summary>
     public string Description { get; }
 
-    public static DatabaseTarget Create(MigrationSettings settings, string source = "DB_CONN") => Create(settings, (TokenCredential?)null, null, source);
+    public static DatabaseTarget Create(MigrationSettings settings, string source = "DB_CONN") => Build(settings, null, source);
 
     /// <summary>
     /// <paramref name="entraCredential"/> and <paramref name="time"/> replace DefaultAzureCredential and the clock
     /// for --auth entra (the tests' seam; never part of the public surface).
     /// </summary>
-    internal static DatabaseTarget Create(MigrationSettings settings, TokenCredential? entraCredential, TimeProvider? time = null, string source = "DB_CONN")
+    internal static DatabaseTarget Create(MigrationSettings settings, TokenCredential? entraCredential, TimeProvider? time = null, string source = "DB_CONN") =>
+        Build(settings, entraCredential is null ? null : b => UseEntraPassword(b, new EntraPassword(entraCredential, time ?? TimeProvider.System)), source);
+
+    // Neither this method nor the public Create names an Azure type, nor EntraPassword (whose fields are Azure.Core
+    // types): compiling them would load Azure.Core, which a password run never needs.
+    private static DatabaseTarget Build(MigrationSettings settings, Action<NpgsqlSlimDataSourceBuilder>? useEntra, string source)
     {
         var builder = ConnectionStrings.Parse(settings.ConnectionString, source);
         if (settings.Username is not null) builder.Username = settings.Username;
@@ -54,17 +59,21 @@ public sealed class DatabaseTarget : IAsyncDisposable
             builder.TcpKeepAliveInterval = 10;
         }
 
-        EntraPassword? entra = null;
-        if (settings.Auth == AuthMode.Entra)
-        {
-            // The token is the password; one in DB_CONN (or a credential) is ignored.
-            builder.Password = null;
-            entra = entraCredential is null ? EntraPassword.FromEnvironment() : new EntraPassword(entraCredential, time ?? TimeProvider.System);
-        }
-        var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
-        if (entra is not null) dataSourceBuilder.UsePasswordProvider(_ => entra.Get(), (_, ct) => entra.GetAsync(ct));
+        // The token is the password; one in DB_CONN (or a credential) is ignored.
+        if (settings.Auth == AuthMode.Entra) builder.Password = null;
+        // The engine reads only built-in types (text, integers, booleans, timestamptz, text[]) and never a value of a
+        // migration's own statements, so the server's type catalogue is not loaded (a round trip and hundreds of rows
+        // per data source) and only those converters are set up: most of a first connection's cost is JIT otherwise.
+        var dataSourceBuilder = new NpgsqlSlimDataSourceBuilder(builder.ConnectionString).EnableArrays().EnableTransportSecurity().EnableIntegratedSecurity()
+            .ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        if (settings.Auth == AuthMode.Entra) (useEntra ?? UseEntraFromEnvironment)(dataSourceBuilder);
         return new DatabaseTarget(dataSourceBuilder.Build(), ConnectionStrings.Describe(builder));
     }
+
+    private static void UseEntraFromEnvironment(NpgsqlSlimDataSourceBuilder dataSourceBuilder) => UseEntraPassword(dataSourceBuilder, EntraPassword.FromEnvironment());
+
+    private static void UseEntraPassword(NpgsqlSlimDataSourceBuilder dataSourceBuilder, EntraPassword entra) =>
+        dataSourceBuilder.UsePasswordProvider(_ => entra.Get(), (_, ct) => entra.GetAsync(ct));
 
     internal async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Database;
 using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Sql;
 
@@ -8,11 +9,11 @@ namespace SchemaMigrate.Engine.Migrations;
 
 /// <summary>
 /// Applies one migration file on the run's work connection while the run holds the migration lock. A
-/// transactional file runs as one batch in one transaction with its journal row, and is rerun from scratch
-/// after a lock timeout; a no-transaction file goes to <see cref="StatementApplier"/>. Either way the session is
+/// transactional file runs as one batch, in one round trip, in one transaction with its journal row and a check
+/// that the run still holds the lock, and is rerun from scratch after a lock timeout; a no-transaction file goes to <see cref="StatementApplier"/>. Either way the session is
 /// reset (<see cref="SessionReset"/>) before the journal row is written.
 /// </summary>
-internal sealed class FileApplier(MigrationSettings settings, MigrationLock runLock, NpgsqlConnection conn, JournalLocation journal, IMigrationListener listener)
+internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget database, MigrationLock runLock, NpgsqlConnection conn, JournalLocation journal, IMigrationListener listener)
 {
     public Task ApplyAsync(MigrationFile file, StatementProgress? earlier, CancellationToken ct)
     {
@@ -46,44 +47,49 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
     }
 
+    /// <summary>
+    /// One round trip: BEGIN, the file's SET LOCALs, its statements, the session reset, its journal row, the lock
+    /// check and COMMIT go as one batch. PostgreSQL skips everything after a failed command up to the batch's end, so
+    /// the transaction never commits past a failure, and the failed command tells which statement (and so which line)
+    /// it was.
+    /// </summary>
     private async Task RunTransactionAsync(MigrationFile file, CancellationToken ct)
     {
         var statements = file.Script.Statements;
-        var settingsCount = 0;
         await using var batch = new NpgsqlBatch(conn);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         foreach (var setting in ApplyTiming.SessionSettings(settings, file, concurrentDdl: false))
-        {
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"SET LOCAL {setting}"));
-            settingsCount++;
-        }
+        var firstStatement = batch.BatchCommands.Count;
         foreach (var statement in statements) batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
         foreach (var reset in SessionReset.Commands()) batch.BatchCommands.Add(reset);
         batch.BatchCommands.Add(Journal.Insert(journal, file));
+        var lockCheck = runLock.HeldCheck();
+        batch.BatchCommands.Add(lockCheck);
+        var commit = new NpgsqlBatchCommand("COMMIT");
+        batch.BatchCommands.Add(commit);
 
-        var watcher = LockWatcher.Start(runLock.Control, conn.ProcessID);
+        var backend = conn.ProcessID;
+        var watcher = LockWatcher.Start(runLock.Control, backend);
         try
         {
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            batch.Transaction = tx;
             await batch.ExecuteNonQueryAsync(ct);
-            var backend = conn.ProcessID;
-            try
-            {
-                await tx.CommitAsync(ct);
-            }
-            catch (NpgsqlException e) when (e is not PostgresException && !ct.IsCancellationRequested)
-            {
-                await watcher.StopAsync();
-                throw new MigrationException(await CommitOutcomeAsync(file, backend, e, ct), e);
-            }
         }
         catch (PostgresException e)
         {
+            var blockedOn = await watcher.StopAsync();
+            await RollBackAsync();
             // Npgsql marks each batch command it saw complete; the first one still Unknown is the one that failed.
             var failed = e.BatchCommand ?? batch.BatchCommands.Cast<NpgsqlBatchCommand>().FirstOrDefault(c => c.StatementType == StatementType.Unknown);
-            var index = failed is null ? -1 : batch.BatchCommands.IndexOf(failed) - settingsCount;
-            var blockedOn = await watcher.StopAsync();
-            if (index >= statements.Count && BookkeepingFailure.From(e, ct, file.Id) is { } recording)
+            if (failed == lockCheck)
+                throw new MigrationException(new Failure
+                {
+                    Reason = ReasonCodes.ConnectionLost,
+                    Message = $"the migration lock is no longer held by this run, so {file.Id} was not committed{RolledBack}; nothing more was applied",
+                    File = file.Id,
+                }, e);
+            var index = failed is null || failed == commit ? -1 : batch.BatchCommands.IndexOf(failed) - firstStatement;
+            if (index >= statements.Count && BookkeepingFailure.From(e, ct, file.Id, failed?.CommandText) is { } recording)
                 throw new MigrationException(recording.Failure with
                 {
                     Message = $"every statement of {file.Id} ran, but resetting the session and recording it in {journal.Name} failed: {e.SqlState} {Redactor.Redact(e.MessageText)}{RolledBack}",
@@ -94,7 +100,14 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
+            await RollBackAsync();
             throw new MigrationException(new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}{RolledBack}", File = file.Id }, e);
+        }
+        catch (NpgsqlException e) when (e is not PostgresException && !ct.IsCancellationRequested)
+        {
+            // The batch ends with COMMIT: the server may have committed before the connection went.
+            await watcher.StopAsync();
+            throw new MigrationException(await CommitOutcomeAsync(file, backend, e, ct), e);
         }
         catch (NpgsqlException e)
         {
@@ -106,39 +119,81 @@ internal sealed class FileApplier(MigrationSettings settings, MigrationLock runL
         }
     }
 
+    /// <summary>Ends the transaction a failed batch left open (aborted); a broken connection has ended it already.</summary>
+    private async Task RollBackAsync()
+    {
+        if (conn.FullState != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", conn);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+        }
+    }
+
     private const string RolledBack = "; its transaction was rolled back, so nothing of it is applied or recorded";
 
     /// <summary>
-    /// The connection died while COMMIT was under way: the journal row, committed or not with the file, says which.
-    /// Read on the lock session once the old backend has gone, so a COMMIT it was still finishing is visible.
+    /// The connection died while the batch that ends in COMMIT was under way: the journal row, committed or not with
+    /// the file, says which. Read on the lock session once the old backend has gone, so a COMMIT it was still
+    /// finishing is visible; when the lock session went too (the server restarted), on a new session.
     /// </summary>
     private async Task<Failure> CommitOutcomeAsync(MigrationFile file, int backend, NpgsqlException lost, CancellationToken ct)
     {
-        var what = $"the connection was lost during COMMIT of {file.Id} ({Redactor.Redact(lost.Message)})";
+        var what = $"the connection was lost during COMMIT of {file.Id} or the statements sent with it in one batch ({Redactor.Redact(lost.Message)})";
+        bool? committed;
+        string? unreadable = null;
         try
         {
-            await using var gone = new NpgsqlCommand("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1)", runLock.Control);
-            gone.Parameters.Add(new NpgsqlParameter { Value = backend });
-            for (var wait = Stopwatch.StartNew(); (bool)(await gone.ExecuteScalarAsync(ct))! && wait.Elapsed < TimeSpan.FromSeconds(10);)
-                await Task.Delay(50, ct);
-            await using var recorded = new NpgsqlCommand($"SELECT count(*) FROM {journal.Name} WHERE id = $1", runLock.Control);
-            recorded.Parameters.Add(new NpgsqlParameter { Value = file.Id });
-            var committed = (long)(await recorded.ExecuteScalarAsync(ct))! > 0;
-            return SqlFailures.ConnectionLost(file, null, committed
+            committed = await RecordedAsync(runLock.Control, file, backend, ct);
+        }
+        catch (NpgsqlException check)
+        {
+            (committed, unreadable) = await RecordedOnNewSessionAsync(file, backend, check, ct);
+        }
+        if (committed is { } yes)
+            return SqlFailures.ConnectionLost(file, null, yes
                 ? $"{what}; the journal shows it committed: {file.Id} is applied and recorded"
                 : $"{what}; the journal shows no row for it: the COMMIT did not take effect, so nothing of it is applied or recorded") with
             {
                 NextStep = "Rerun: it goes on from what the journal records.",
             };
-        }
-        catch (NpgsqlException check)
+        return SqlFailures.ConnectionLost(file, null, $"{what}; whether it committed is not known: the journal could not be read ({unreadable})") with
         {
-            return SqlFailures.ConnectionLost(file, null,
-                $"{what}; whether it committed is not known: the journal could not be read ({Redactor.Redact(check.Message)})") with
+            NextStep = $"Run status once the server answers: {file.Id} is applied if the journal lists it; then rerun.",
+        };
+    }
+
+    private async Task<bool> RecordedAsync(NpgsqlConnection session, MigrationFile file, int backend, CancellationToken ct)
+    {
+        await using var gone = new NpgsqlCommand("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1)", session);
+        gone.Parameters.Add(new NpgsqlParameter { Value = backend });
+        for (var wait = Stopwatch.StartNew(); (bool)(await gone.ExecuteScalarAsync(ct))! && wait.Elapsed < TimeSpan.FromSeconds(10);)
+            await Task.Delay(50, ct);
+        await using var recorded = new NpgsqlCommand($"SELECT count(*) FROM {journal.Name} WHERE id = $1", session);
+        recorded.Parameters.Add(new NpgsqlParameter { Value = file.Id });
+        return (long)(await recorded.ExecuteScalarAsync(ct))! > 0;
+    }
+
+    /// <summary>The journal read on a new session, retried for a while as a restarting server comes back.</summary>
+    private async Task<(bool?, string?)> RecordedOnNewSessionAsync(MigrationFile file, int backend, Exception first, CancellationToken ct)
+    {
+        var why = Redactor.Redact(first.Message);
+        for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(250, ct))
+        {
+            try
             {
-                NextStep = $"Run status once the server answers: {file.Id} is applied if the journal lists it; then rerun.",
-            };
+                await using var session = await database.OpenAsync(ct);
+                return (await RecordedAsync(session, file, backend, ct), null);
+            }
+            catch (Exception e) when (e is NpgsqlException or MigrationException)
+            {
+                why = Redactor.Redact(e.Message);
+            }
         }
+        return (null, why);
     }
 
 }

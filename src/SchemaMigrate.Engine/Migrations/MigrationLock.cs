@@ -40,13 +40,16 @@ internal sealed class MigrationLock : IAsyncDisposable
     public static async Task<MigrationLock> AcquireAsync(DatabaseTarget database, MigrationSettings settings, IMigrationListener listener, CancellationToken ct)
     {
         var wait = settings.LockWait;
+        PhaseTimings.Mark("datasource");
         var control = await database.OpenAsync(ct);
+        PhaseTimings.Mark("open");
         try
         {
             // The lock is taken before the journal is created (CREATE TABLE IF NOT EXISTS races), so its name
             // comes from where the journal is or where it will be created; neither depends on the search_path.
             var journal = (await JournalLocation.ResolveAsync(control, settings, ct)).Name;
             var key = KeyFor(journal);
+            PhaseTimings.Mark("resolve");
             // Server-side keepalives: if the runner's host vanishes without closing the connection, the server
             // ends this session, and so releases the lock, within about a minute instead of the OS's two hours.
             await using (var keepalive = new NpgsqlCommand("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3", control))
@@ -116,6 +119,20 @@ internal sealed class MigrationLock : IAsyncDisposable
         }
         throw new MigrationException(ReasonCodes.ConnectionLost, "the migration lock is no longer held by this run; nothing more was applied");
     }
+
+    /// <summary>
+    /// A statement for the work connection's transaction, just before its COMMIT, that fails it (P0001) unless the
+    /// lock's session still holds the lock: a run that lost it commits nothing more.
+    /// </summary>
+    public NpgsqlBatchCommand HeldCheck() => new(
+        $"""
+        DO $check$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND pid = {Control.ProcessID} AND granted
+                         AND classid = {(ulong)Key >> 32}::bigint::oid AND objid = {Key & 0xFFFFFFFFL}::bigint::oid AND objsubid = 1) THEN
+            RAISE EXCEPTION 'the migration lock is no longer held by this run (its session, pid {Control.ProcessID}, lost it)';
+          END IF;
+        END $check$
+        """);
 
     /// <summary>Who holds the lock: pid, application_name, client address and since when, as far as this role may see.</summary>
     public static async Task<string> HolderAsync(NpgsqlConnection conn, long key, CancellationToken ct)

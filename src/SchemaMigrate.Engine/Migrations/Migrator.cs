@@ -28,15 +28,20 @@ public sealed record MigrationPlan(StatusReport Status, IReadOnlyList<MigrationF
 /// </summary>
 public sealed class Migrator
 {
-    private readonly TokenCredential? _entraCredential;
+    private readonly Func<DatabaseTarget> _database;
 
-    public Migrator(MigrationSettings settings) : this(settings, null) { }
+    // Not chained to the constructor below: binding a call to it would load Azure.Core, which only --auth entra uses.
+    public Migrator(MigrationSettings settings)
+    {
+        Settings = settings;
+        _database = () => DatabaseTarget.Create(settings);
+    }
 
     /// <summary>With <paramref name="entraCredential"/>, --auth entra takes its tokens from it instead of DefaultAzureCredential.</summary>
     internal Migrator(MigrationSettings settings, TokenCredential? entraCredential)
     {
         Settings = settings;
-        _entraCredential = entraCredential;
+        _database = () => DatabaseTarget.Create(settings, entraCredential);
     }
 
     public MigrationSettings Settings { get; }
@@ -55,18 +60,22 @@ public sealed class Migrator
         try
         {
             var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
+            PhaseTimings.Mark("files");
             var target = TargetIndex(files);
 
-            await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
+            await using var database = _database();
             await using var runLock = await MigrationLock.AcquireAsync(database, Settings, listener, ct);
-            var conn = await database.OpenAsync(ct);
+            PhaseTimings.Mark("lock");
+            // The lock's session reads the journal: a run with nothing to apply needs no second connection.
+            NpgsqlConnection? conn = null;
             try
             {
                 var table = runLock.Journal;
-                var journal = await Journal.ReadAsync(conn, table, ct);
-                var progress = table.Exists ? await ProgressTable.ReadAsync(conn, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
+                var journal = await Journal.ReadAsync(runLock.Control, table, ct);
+                var progress = table.Exists ? await ProgressTable.ReadAsync(runLock.Control, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
                 var status = MigrationStatus.Build(files, journal, progress);
                 alreadyApplied = journal.Count;
+                PhaseTimings.Mark("journal");
 
                 var recorded = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
                 var todo = (only is null ? files.Take(target + 1) : files.Where(f => only.Contains(f.Id))).Where(f => !recorded.Contains(f.Id)).ToList();
@@ -79,11 +88,18 @@ public sealed class Migrator
                         $"{to} (the run's target) is already applied: {(todo.Count == 0 ? "nothing up to it is pending" : $"{todo.Count} file(s) before it are pending and run")}; "
                         + $"{files.Skip(target + 1).Count(f => !recorded.Contains(f.Id))} file(s) after it stay pending"));
                 CheckBeforeRunning(status, todo, files, table);
+                PhaseTimings.Mark("checks");
                 var gate = only is null ? RunGate(files, recorded, todo) : Safety.GateReport.Empty;
+                PhaseTimings.Mark("gate");
                 foreach (var finding in gate.Findings) listener.OnEvent(new GateFindingReported(finding));
                 if (!gate.Passed) throw new MigrationException(DeployGate.Refusal(gate.Refused));
                 if (only is null && Settings.RequireTrace is { } report && DeployGate.RequireTrace(report, todo) is { } untraced) throw new MigrationException(untraced);
-                if (todo.Count > 0) table = await Journal.EnsureAsync(conn, table, ct);
+                if (todo.Count > 0)
+                {
+                    conn = await database.OpenAsync(ct);
+                    PhaseTimings.Mark("connect");
+                    table = await Journal.EnsureAsync(conn, table, ct);
+                }
 
                 for (int i = 0; i < todo.Count; i++)
                 {
@@ -94,22 +110,25 @@ public sealed class Migrator
                         listener.OnEvent(new MigrationSkipped(file.Id, "declined; nothing after it runs, to keep the order"));
                         break;
                     }
-                    await runLock.EnsureHeldAsync(ct);
+                    // A transactional file checks the lock inside its own transaction, in the same round trip.
+                    if (file.Directives.NoTransaction) await runLock.EnsureHeldAsync(ct);
                     var started = Stopwatch.StartNew();
-                    await new FileApplier(Settings, runLock, conn, table, listener).ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
+                    await new FileApplier(Settings, database, runLock, conn!, table, listener).ApplyAsync(file, progress.GetValueOrDefault(file.Id), ct);
                     var done = new AppliedMigration(file.Id, file.Checksum, file.Script.Statements.Count, started.Elapsed);
                     applied.Add(done);
                     pending--;
                     listener.OnEvent(new MigrationApplied(done.Id, done.Checksum, done.Statements, done.Elapsed));
+                    PhaseTimings.Mark("apply");
                     // The next file starts as a new session would, with the role and database defaults this one changed.
                     if (i + 1 < todo.Count && file.Script.Statements.Any(SessionReset.ChangesSessionDefaults))
-                        conn = await database.ReopenAsync(conn, ct);
+                        conn = await database.ReopenAsync(conn!, ct);
                 }
             }
             finally
             {
-                await conn.DisposeAsync();
+                if (conn is not null) await conn.DisposeAsync();
             }
+            PhaseTimings.Mark("close");
             return new ApplyResult { Applied = applied, AlreadyApplied = alreadyApplied, Pending = pending, Elapsed = clock.Elapsed };
         }
         catch (Exception e) when (e is MigrationException || (e is OperationCanceledException && ct.IsCancellationRequested) || BookkeepingFailure.From(e, ct) is not null)
@@ -145,13 +164,16 @@ public sealed class Migrator
     private async Task<(IReadOnlyList<MigrationFile> Files, StatusReport Status, JournalLocation Journal)> ReadStateAsync(CancellationToken ct)
     {
         var files = MigrationDirectory.Load(Settings.MigrationsDirectory);
-        await using var database = DatabaseTarget.Create(Settings, entraCredential: _entraCredential);
+        PhaseTimings.Mark("files");
+        await using var database = _database();
         await using var conn = await database.OpenAsync(ct);
+        PhaseTimings.Mark("connect");
         try
         {
             var table = await JournalLocation.ResolveAsync(conn, Settings, ct);
             var journal = await Journal.ReadAsync(conn, table, ct);
             var progress = table.Exists ? await ProgressTable.ReadAsync(conn, table.ProgressName, ct) : new Dictionary<string, StatementProgress>();
+            PhaseTimings.Mark("journal");
             var status = new StatusReport(Path.GetFullPath(Settings.MigrationsDirectory), database.Description, table.Exists ? table.Name : null,
                 MigrationStatus.Build(files, journal, progress)) { JournalName = table.Name };
             return (files, status, table);
