@@ -10,8 +10,9 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $script:repo = (Resolve-Path (Join-Path $PSScriptRoot '..' '..')).Path
-    $script:manifest = Join-Path $script:repo 'out' 'SchemaMigrate' 'SchemaMigrate.psd1'
+    Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+    $script:repo = Get-RepoRoot
+    $script:manifest = Get-ModuleManifestPath
     Import-Module $script:manifest -Force
     $script:token = ConvertTo-SecureString ('smoke-' + [guid]::NewGuid().ToString('N')) -AsPlainText
 }
@@ -61,22 +62,9 @@ Describe 'Invoke-ApiSmokeTest' {
 
 Describe 'Invoke-ApiSmokeTest against a local fake API' -ForEach $script:fakeApi {
     BeforeAll {
-        $testsDll = @('Release', 'Debug') | ForEach-Object { Join-Path $script:repo 'tests' 'Unit' 'bin' $_ 'net10.0' 'SchemaMigrate.Tests.dll' } |
-            Where-Object { Test-Path $_ } | Select-Object -First 1
-        $info = Join-Path $TestDrive 'fake-api.json'
-        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($argument in @($testsDll, 'fake-api', $info)) {
-            $start.ArgumentList.Add($argument)
-        }
-        $start.RedirectStandardInput = $true
-        $script:fake = [System.Diagnostics.Process]::Start($start)
-        $deadline = (Get-Date).AddMinutes(1)
-        while (-not (Test-Path $info) -and -not $script:fake.HasExited -and (Get-Date) -lt $deadline) {
-            Start-Sleep -Milliseconds 200
-        }
-        $script:api = Get-Content $info -Raw | ConvertFrom-Json
-        $certificate = Join-Path $TestDrive 'fake-api.pem'
-        Set-Content -LiteralPath $certificate -Value $script:api.certificate
+        $script:fake = Start-TestFake -Kind 'fake-api' -Folder $TestDrive
+        $script:api = $script:fake.Info
+        $certificate = $script:fake.Certificate
         $script:artifacts = Join-Path $TestDrive 'artifacts'
 
         $script:childEnvironment = @{
@@ -151,16 +139,7 @@ $objects = @($streams | Where-Object { $_ -is [SchemaMigrate.Cmdlets.ApiSmokeAss
     }
 
     AfterAll {
-        if ($script:fake -and -not $script:fake.HasExited) {
-            $script:fake.StandardInput.Close()
-            if (-not $script:fake.WaitForExit(20000)) {
-                $script:fake.Kill($true)
-            }
-        }
-    }
-
-    It 'runs the fake' {
-        $script:fake.HasExited | Should -BeFalse
+        Stop-TestFake $script:fake
     }
 
     It 'passes a healthy API: three Passed assertions, a table that fits 80 columns, api-smoke.json, no secret anywhere' {

@@ -129,28 +129,14 @@ Describe 'The job cmdlets without an Azure identity' {
 
 Describe 'The job cmdlets against a local fake of Azure' -ForEach $script:fakeAzure {
     BeforeAll {
-        $repo = Get-RepoRoot
-        $testsDll = @('Release', 'Debug') | ForEach-Object { Join-Path $repo 'tests' 'Unit' 'bin' $_ 'net10.0' 'SchemaMigrate.Tests.dll' } |
-            Where-Object { Test-Path $_ } | Select-Object -First 1
         $script:work = New-MigrationFolder -Empty
         $database = New-TestDatabase -Server $script:server
         $connection = Get-TestConnectionString -Server $script:server -Database $database
-        $info = Join-Path $script:work 'fake-azure.json'
-        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($argument in @($testsDll, 'fake-azure', $info, (Get-SampleFolder), "migrate=$connection",
-                ('migrate-badpass=' + (Get-TestConnectionString -Server $script:server -Database $database -Password 'Wr0ng-password')),
-                "migrate-stuck=$connection")) {
-            $start.ArgumentList.Add($argument)
-        }
-        $start.RedirectStandardInput = $true
-        $script:fake = [System.Diagnostics.Process]::Start($start)
-        $deadline = (Get-Date).AddMinutes(1)
-        while (-not (Test-Path $info) -and -not $script:fake.HasExited -and (Get-Date) -lt $deadline) {
-            Start-Sleep -Milliseconds 200
-        }
-        $fakeInfo = Get-Content $info -Raw | ConvertFrom-Json
-        $certificate = Join-Path $script:work 'fake-azure.pem'
-        Set-Content -LiteralPath $certificate -Value $fakeInfo.certificate
+        $script:fake = Start-TestFake -Kind 'fake-azure' -Folder $script:work -Arguments @((Get-SampleFolder), "migrate=$connection",
+            ('migrate-badpass=' + (Get-TestConnectionString -Server $script:server -Database $database -Password 'Wr0ng-password')),
+            "migrate-stuck=$connection")
+        $fakeInfo = $script:fake.Info
+        $certificate = $script:fake.Certificate
         $script:database = $database
         $script:connection = $connection
 
@@ -184,16 +170,7 @@ Describe 'The job cmdlets against a local fake of Azure' -ForEach $script:fakeAz
     }
 
     AfterAll {
-        if ($script:fake -and -not $script:fake.HasExited) {
-            $script:fake.StandardInput.Close()
-            if (-not $script:fake.WaitForExit(20000)) {
-                $script:fake.Kill($true)
-            }
-        }
-    }
-
-    It 'runs the fake' {
-        $script:fake.HasExited | Should -BeFalse
+        Stop-TestFake $script:fake
     }
 
     It '-WhatIf starts nothing' {

@@ -15,6 +15,44 @@ function Get-PwshPath {
     return $pwsh.Source
 }
 
+# One of the local HTTPS fakes the tests assembly serves (`fake-api`, `fake-azure`), started in its own process with
+# $Arguments after the info file it writes when it listens. Returns the process, that file's content (endpoint,
+# tokens, certificate) and the certificate written to $Folder for SSL_CERT_FILE. Stop it with Stop-TestFake.
+function Start-TestFake {
+    param([Parameter(Mandatory)] [string] $Kind, [Parameter(Mandatory)] [string] $Folder, [string[]] $Arguments = @())
+    $testsDll = @('Release', 'Debug') | ForEach-Object { Join-Path $script:repo 'tests' 'Unit' 'bin' $_ 'net10.0' 'SchemaMigrate.Tests.dll' } |
+        Where-Object { Test-Path $_ } | Select-Object -First 1
+    $info = Join-Path $Folder "$Kind.json"
+    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($argument in @($testsDll, $Kind, $info) + $Arguments) {
+        $start.ArgumentList.Add($argument)
+    }
+    $start.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($start)
+    $deadline = (Get-Date).AddMinutes(1)
+    while (-not (Test-Path $info) -and -not $process.HasExited -and (Get-Date) -lt $deadline) {
+        Start-Sleep -Milliseconds 200
+    }
+    if (-not (Test-Path $info)) {
+        throw "the $Kind fake did not start within a minute (exited: $($process.HasExited))"
+    }
+    $content = Get-Content $info -Raw | ConvertFrom-Json
+    $certificate = Join-Path $Folder "$Kind.pem"
+    Set-Content -LiteralPath $certificate -Value $content.certificate
+    return [pscustomobject]@{ Process = $process; Info = $content; Certificate = $certificate }
+}
+
+# Ends a fake the way it expects (its standard input closes), killing it if it does not exit.
+function Stop-TestFake {
+    param($Fake)
+    if ($Fake -and -not $Fake.Process.HasExited) {
+        $Fake.Process.StandardInput.Close()
+        if (-not $Fake.Process.WaitForExit(20000)) {
+            $Fake.Process.Kill($true)
+        }
+    }
+}
+
 # A copy of the sample migrations in a folder of its own, plus extra files (name = text).
 function New-MigrationFolder {
     param([hashtable] $Extra = @{}, [switch] $Empty)
