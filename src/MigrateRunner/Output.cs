@@ -158,9 +158,9 @@ internal sealed class TextOutput(TextWriter stdout, TextWriter stderr) : IRunner
     public void Lint(LintReport report)
     {
         Out($"lint: {report.MigrationsDirectory}");
-        Out($"judged as: {report.Basis}");
+        Out($"judged as: {OptionNames.CommandLine.Render(report.Basis)}");
         foreach (var finding in report.Findings) Out(DeployGate.LogLine(finding));
-        foreach (var invalid in report.Invalid) Out($"invalid  {invalid.Location} {invalid.ReasonCode}: {invalid.Message}");
+        foreach (var invalid in report.Invalid.Select(f => f.For(OptionNames.CommandLine))) Out($"invalid  {invalid.Location} {invalid.ReasonCode}: {invalid.Message}");
         var classes = report.Statements.GroupBy(s => s.Class).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
         Out($"{report.Files} file{(report.Files == 1 ? "" : "s")} judged, {report.Statements.Count} statements: {string.Join(", ", classes)}");
     }

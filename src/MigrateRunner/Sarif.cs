@@ -13,6 +13,7 @@ internal static class Sarif
 
     private static string Write(string migrationsDirectory, IReadOnlyList<Finding> findings, IReadOnlyList<Engine.Diagnostics.Failure> invalid)
     {
+        invalid = [.. invalid.Select(f => f.For(Engine.Diagnostics.OptionNames.CommandLine))];
         string UriOf(string id)
         {
             var full = Path.Combine(migrationsDirectory, id);

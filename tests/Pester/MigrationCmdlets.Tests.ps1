@@ -562,6 +562,13 @@ Describe 'Test-SchemaMigration' {
         @($results).Count | Should -Be 6
     }
 
+    It 'names -AppliedThrough, not the runner option, for an id that is not in the folder' {
+        $failure = Get-Failure { Test-SchemaMigration $script:samples -AppliedThrough 009_nope.sql }
+        $failure.FullyQualifiedErrorId | Should -Be 'INVALID_ARGUMENT,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
+        $failure.ErrorDetails.Message | Should -Match '^-AppliedThrough 009_nope\.sql: no such file'
+        $failure.ErrorDetails.Message | Should -Not -Match '--applied-through'
+    }
+
     It 'verifies against a scratch database (parameter set Verify)' {
         $results = Test-SchemaMigration $script:samples -AppliedThrough none -Verify -DevDatabase (Get-TestConnectionString -Server $script:server)
         $results.Verified | Sort-Object -Unique | Should -BeTrue

@@ -61,7 +61,7 @@ internal sealed class TestOperation(MigrationSettings settings, bool verify, str
 
         // Naming issues were reported above as MIGRATION_INVALID errors and warnings; the gate adds the rest.
         var lint = await Linter.RunAsync(settings with { MigrationsDirectory = directory }, appliedThrough, ct);
-        sink.WriteVerbose($"deploy gate judged {lint.Files} file(s): {lint.Basis}");
+        sink.WriteVerbose($"deploy gate judged {lint.Files} file(s): {PowerShellOptionNames.For("Test-SchemaMigration").Render(lint.Basis)}");
         var findings = lint.Findings.Where(f => !issues.Any(i => i.File == f.File && i.RuleId == f.RuleId)).ToList();
         foreach (var finding in findings)
         {

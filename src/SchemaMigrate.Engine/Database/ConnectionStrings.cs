@@ -50,6 +50,8 @@ internal static class ConnectionStrings
                 "pwd" or "password" or "psw" => "password",
                 var other => other,
             };
+            // Every password given is a secret from here on, not only the one Npgsql would keep.
+            if (name == "password") Redactor.Register(val);
             if (seen.TryGetValue(name, out var first))
                 throw Invalid(source, $"{key} is given twice ({first}=... and {key}=...); is the string pasted twice? Give each key once");
             seen[name] = key;
@@ -182,7 +184,7 @@ internal static class ConnectionStrings
         int.TryParse(value, out var n) && n >= 0 ? n : throw Invalid(source, $"{what}='{value}' is not a whole number");
 
     private static MigrationException Invalid(string source, string message) =>
-        new(ReasonCodes.InvalidArgument, $"{source} is not a valid connection string: {message}");
+        new(ReasonCodes.InvalidArgument, $"{source} is not a valid connection string: {Redactor.Redact(message)}");
 
     private static string? TryPassword(string value)
     {

@@ -220,7 +220,7 @@ internal sealed record JournalLocation
             }
             catch (PostgresException e)
             {
-                described.Add($"{journal.Name} (unreadable: {e.SqlState} {e.MessageText})");
+                described.Add($"{journal.Name} (unreadable: {e.SqlState} {Redactor.Redact(e.MessageText)})");
             }
         }
         return string.Join("; ", described);

@@ -44,7 +44,7 @@ public static class Linter
             try
             {
                 var file = MigrationFile.Load(Path.Combine(directory, name));
-                if (StatementRules.Check(file) is { } problem) invalid.Add(problem);
+                if (Migrator.CheckRunnable(file, names, settings) is { } problem) invalid.Add(problem);
                 else files.Add(file);
             }
             catch (MigrationException e)
@@ -71,22 +71,31 @@ public static class Linter
     internal static async Task<(IReadOnlySet<string>? Applied, string Basis)> DeployedAsync(MigrationSettings settings, string? appliedThrough, IReadOnlyList<string> names, CancellationToken ct)
     {
         if (string.Equals(appliedThrough, NothingDeployed, StringComparison.OrdinalIgnoreCase))
-            return (new HashSet<string>(), $"--applied-through {NothingDeployed}: nothing is deployed yet, every file is pending as one set");
+            return (new HashSet<string>(), $"{{applied-through}} {NothingDeployed}: nothing is deployed yet, every file is pending as one set");
         if (appliedThrough is not null)
         {
             if (!names.Contains(appliedThrough))
                 throw new MigrationException(ReasonCodes.InvalidArgument,
-                    $"applied-through {appliedThrough} (--applied-through, -AppliedThrough): no such file in {settings.MigrationsDirectory}; name the newest deployed migration by its full file name, e.g. {names.LastOrDefault(MigrationNaming.IsMigrationFile) ?? "003_add_indexes.sql"}");
+                    $"{{applied-through}} {appliedThrough}: no such file in {settings.MigrationsDirectory}; name the newest deployed migration by its full file name, e.g. {names.LastOrDefault(MigrationNaming.IsMigrationFile) ?? "003_add_indexes.sql"}");
             var through = names.Where(n => MigrationNaming.IsMigrationFile(n) && StringComparer.Ordinal.Compare(n, appliedThrough) <= 0).ToHashSet(StringComparer.Ordinal);
-            return (through, $"--applied-through {appliedThrough}: {through.Count} file{(through.Count == 1 ? "" : "s")} treated as deployed, the rest judged as one pending set");
+            return (through, $"{{applied-through}} {appliedThrough}: {through.Count} file{(through.Count == 1 ? "" : "s")} treated as deployed, the rest judged as one pending set");
         }
         if (settings.ConnectionString is null)
-            return (null, "no --applied-through and no database: each file is judged as if every file before it were deployed");
+            return (null, "no {applied-through} and no database: each file is judged as if every file before it were deployed");
 
         await using var database = DatabaseTarget.Create(settings);
         await using var conn = await database.OpenAsync(ct);
-        var table = await JournalLocation.ResolveAsync(conn, settings, ct);
-        var journal = await Journal.ReadAsync(conn, table, ct);
+        JournalLocation table;
+        IReadOnlyList<JournalEntry> journal;
+        try
+        {
+            table = await JournalLocation.ResolveAsync(conn, settings, ct);
+            journal = await Journal.ReadAsync(conn, table, ct);
+        }
+        catch (Exception e) when (e is not MigrationException && BookkeepingFailure.From(e, ct) is { } failure)
+        {
+            throw failure;
+        }
         var ids = journal.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         return (ids, !table.Exists
             ? $"the journal {table.Name} on {database.Description} does not exist yet: every file is pending"

@@ -20,8 +20,6 @@ internal static class SessionReset
 
     public static IEnumerable<NpgsqlBatchCommand> Commands() => Statements.Select(s => new NpgsqlBatchCommand(s));
 
-    public static int Count => Statements.Length;
-
     /// <summary>Whether a statement changes the defaults a new session gets (ALTER ROLE/USER/DATABASE ... SET or RESET).</summary>
     public static bool ChangesSessionDefaults(SqlStatement s) =>
         s.StartsWith("ALTER") && s.Keywords.Count > 1 && s.Keywords[1] is "ROLE" or "USER" or "DATABASE" && (s.Contains("SET") || s.Contains("RESET"));

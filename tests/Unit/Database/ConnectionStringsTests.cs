@@ -41,4 +41,15 @@ public class ConnectionStringsTests
         Assert.Contains(message, e.Message);
         Assert.DoesNotContain("hunter", e.Message);
     }
+
+    [Fact]
+    public void A_string_pasted_twice_is_refused_and_both_of_its_passwords_are_masked_from_then_on()
+    {
+        var first = "first-" + Guid.NewGuid().ToString("N");
+        var second = "second-" + Guid.NewGuid().ToString("N");
+        var e = Assert.Throws<MigrationException>(() => ConnectionStrings.Parse($"Host=db;Password={first};Username=u;Password={second}"));
+        Assert.Equal(ReasonCodes.InvalidArgument, e.Reason);
+        Assert.Contains("given twice", e.Message);
+        Assert.Equal("a *** b ***", Redactor.Redact($"a {first} b {second}"));
+    }
 }

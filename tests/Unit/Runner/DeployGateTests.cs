@@ -164,6 +164,36 @@ public class DeployGateTests
     }
 
     [Fact]
+    public async Task Lint_refuses_what_up_refuses_before_running_a_file_that_writes_the_journal()
+    {
+        using var folder = new MigrationFolder().Add("001_users.sql", Users).Add("002_forget.sql", "DELETE FROM public.schema_migrations;");
+        var environment = new Dictionary<string, string?> { ["MIGRATIONS_DIR"] = folder.Path };
+
+        var run = await RunnerProcess.RunAsync(environment, "lint");
+
+        Assert.Equal(ReasonCodes.MigrationTouchesJournal.ExitCode, run.ExitCode);
+        Assert.Contains("invalid  002_forget.sql:1 MIGRATION_TOUCHES_JOURNAL", run.Stdout);
+        Assert.Contains("set --journal-table", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Lint_that_cannot_read_the_journal_is_JOURNAL_ACCESS_FAILED_not_an_unexpected_error()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add("001_users.sql", Users);
+        Assert.Equal(0, (await RunnerProcess.RunAsync(db.ConnectionString, folder.Path)).ExitCode);
+        var role = "reader_" + Guid.NewGuid().ToString("N")[..8];
+        var password = "Reader-Pw-" + Guid.NewGuid().ToString("N")[..10];
+        await db.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'; REVOKE ALL ON public.schema_migrations FROM PUBLIC");
+
+        var run = await RunnerProcess.RunAsync(db.As(role, password), folder.Path, "lint");
+
+        Assert.Equal(ReasonCodes.JournalAccessFailed.ExitCode, run.ExitCode);
+        Assert.Contains("42501", run.Stderr);
+        Assert.DoesNotContain(password, run.Stdout + run.Stderr);
+    }
+
+    [Fact]
     public async Task Bad_gate_options_are_invalid_arguments_naming_the_value()
     {
         using var folder = new MigrationFolder().Add("001_users.sql", Users);
@@ -173,7 +203,8 @@ public class DeployGateTests
         Assert.Contains("--allow: 'cleanup' is not a phase", phase.Stderr);
         var through = await RunnerProcess.RunAsync(environment, "lint", "--applied-through", "009_nope.sql");
         Assert.Equal(ReasonCodes.InvalidArgument.ExitCode, through.ExitCode);
-        Assert.Contains("applied-through 009_nope.sql (--applied-through, -AppliedThrough): no such file", through.Stderr);
+        Assert.Contains("--applied-through 009_nope.sql: no such file", through.Stderr);
+        Assert.DoesNotContain("-AppliedThrough", through.Stderr);
         var format = await RunnerProcess.RunAsync(environment, "status", "--format", "sarif");
         Assert.Contains("--format applies to lint and verify --trace only", format.Stderr);
     }
