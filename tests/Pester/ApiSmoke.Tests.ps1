@@ -115,11 +115,11 @@ Describe 'Invoke-ApiSmokeTest against a local fake API' -ForEach $script:fakeApi
         # A session that runs the smoke test against one scenario with every stream captured (-Verbose included), and
         # returns its objects, its error and its artifact.
         function New-SmokeScript {
-            param([string] $Scenario, [string] $Options, [string] $Sha)
+            param([string] $Scenario, [string] $Options, [string] $Sha, [string] $Probe = '/api/me')
             return @'
 $streams = [System.Collections.Generic.List[object]]::new()
 $failure = $null
-try { Invoke-ApiSmokeTest ($env:SMOKE_ENDPOINT + '<scenario>/') -ProbePath /api/me <options> -ArtifactPath $env:SMOKE_ARTIFACTS -CommitSha <sha> -Verbose *>&1 | ForEach-Object { $streams.Add($_) } }
+try { Invoke-ApiSmokeTest ($env:SMOKE_ENDPOINT + '<scenario>/') -ProbePath '<probe>' <options> -ArtifactPath $env:SMOKE_ARTIFACTS -CommitSha <sha> -Verbose *>&1 | ForEach-Object { $streams.Add($_) } }
 catch { $failure = $_ }
 $objects = @($streams | Where-Object { $_ -is [SchemaMigrate.Cmdlets.ApiSmokeAssertion] })
 [pscustomobject]@{
@@ -128,13 +128,14 @@ $objects = @($streams | Where-Object { $_ -is [SchemaMigrate.Cmdlets.ApiSmokeAss
     Target = $failure.TargetObject.Id
     Recommended = $failure.ErrorDetails.RecommendedAction
     Ids = @($objects.Id)
+    Urls = @($objects.Url)
     Outcomes = @($objects | ForEach-Object { "$($_.Outcome)" })
     Table = ($objects | Format-Table | Out-String -Width 80)
     Streams = ($streams | Out-String -Width 300)
     Error = (($failure | Out-String -Width 300) + $failure.ErrorDetails.Message + $failure.Exception.Message)
-    Artifact = (Get-Content (Join-Path $env:SMOKE_ARTIFACTS '<sha>' 'api-smoke.json') -Raw)
+    Artifact = $(if (Test-Path (Join-Path $env:SMOKE_ARTIFACTS '<sha>' 'api-smoke.json')) { Get-Content (Join-Path $env:SMOKE_ARTIFACTS '<sha>' 'api-smoke.json') -Raw })
 }
-'@.Replace('<scenario>', $Scenario).Replace('<options>', $Options).Replace('<sha>', $Sha)
+'@.Replace('<scenario>', $Scenario).Replace('<probe>', $Probe).Replace('<options>', $Options).Replace('<sha>', $Sha)
         }
     }
 
@@ -161,11 +162,12 @@ $objects = @($streams | Where-Object { $_ -is [SchemaMigrate.Cmdlets.ApiSmokeAss
     }
 
     It 'fails <Scenario> closed with <Code>, the failed assertion as the target and api-smoke.json written' -ForEach @(
-        @{ Scenario = 'brokenhealth'; Code = 'SMOKE_HEALTH_FAILED'; Failed = 'health-2xx'; Outcomes = @('Failed', 'Skipped', 'Skipped'); Options = '' }
-        @{ Scenario = 'anonymous'; Code = 'SMOKE_UNAUTHENTICATED_ACCEPTED'; Failed = 'unauthenticated-rejected'; Outcomes = @('Passed', 'Failed', 'Skipped'); Options = '' }
-        @{ Scenario = 'neverpropagates'; Code = 'SMOKE_AUTH_NOT_PROPAGATED'; Failed = 'authorized-2xx'; Outcomes = @('Passed', 'Passed', 'Failed'); Options = '-RetryWindow 3s' }
-        @{ Scenario = 'hangs'; Code = 'SMOKE_UNREACHABLE'; Failed = 'health-2xx'; Outcomes = @('Failed', 'Skipped', 'Skipped'); Options = '-RequestTimeout 1s' }
-        @{ Scenario = 'servererror'; Code = 'SMOKE_SERVER_ERROR'; Failed = 'authorized-2xx'; Outcomes = @('Passed', 'Passed', 'Failed'); Options = '' }
+        # NextStep: how docs/reason-codes.md's next step for the code begins.
+        @{ Scenario = 'brokenhealth'; Code = 'SMOKE_HEALTH_FAILED'; Failed = 'health-2xx'; Outcomes = @('Failed', 'Skipped', 'Skipped'); Options = ''; NextStep = 'Read calls.health in api-smoke.json (status and text)' }
+        @{ Scenario = 'anonymous'; Code = 'SMOKE_UNAUTHENTICATED_ACCEPTED'; Failed = 'unauthenticated-rejected'; Outcomes = @('Passed', 'Failed', 'Skipped'); Options = ''; NextStep = "Roll back, then fix the API's authentication" }
+        @{ Scenario = 'neverpropagates'; Code = 'SMOKE_AUTH_NOT_PROPAGATED'; Failed = 'authorized-2xx'; Outcomes = @('Passed', 'Passed', 'Failed'); Options = '-RetryWindow 3s'; NextStep = 'Read authorizedRetryTimeline in api-smoke.json' }
+        @{ Scenario = 'hangs'; Code = 'SMOKE_UNREACHABLE'; Failed = 'health-2xx'; Outcomes = @('Failed', 'Skipped', 'Skipped'); Options = '-RequestTimeout 1s'; NextStep = 'Check -BaseUri, DNS, the app''s ingress' }
+        @{ Scenario = 'servererror'; Code = 'SMOKE_SERVER_ERROR'; Failed = 'authorized-2xx'; Outcomes = @('Passed', 'Passed', 'Failed'); Options = ''; NextStep = "Read the call's text in api-smoke.json and the API's logs" }
     ) {
         $result = Invoke-SmokeSession (New-SmokeScript $Scenario "-Token `$token $Options" $Scenario)
 
@@ -178,6 +180,51 @@ $objects = @($streams | Where-Object { $_ -is [SchemaMigrate.Cmdlets.ApiSmokeAss
         $artifact.reasonCode | Should -Be $Code
         $artifact.failedAssertion.id | Should -Be $Failed
         $artifact.nextStep | Should -Be $result.Recommended
+        $artifact.nextStep | Should -BeLike "$NextStep*"
+        Assert-NoSecret $result
+    }
+
+    It 'masks a key in the query of -HealthPath and -ProbePath in the -WhatIf text, the output objects and api-smoke.json' {
+        $functionKey = 'fk-' + [guid]::NewGuid().ToString('N')
+        $apiKey = 'ak-' + [guid]::NewGuid().ToString('N')
+        $whatIf = Invoke-SmokeSession @"
+Invoke-ApiSmokeTest (`$env:SMOKE_ENDPOINT + 'healthy/') -HealthPath '/health?code=$functionKey' -ProbePath '/api/me?api_key=$apiKey' -Token `$token -ArtifactPath `$env:SMOKE_ARTIFACTS -CommitSha querywhatif -WhatIf
+[pscustomobject]@{ Written = (Test-Path (Join-Path `$env:SMOKE_ARTIFACTS 'querywhatif')) }
+"@
+        $whatIf.Printed | Should -Match 'What if: Performing the operation "GET /healthy/health\?code=\*\*\*, then /healthy/api/me\?api_key=\*\*\* without and with a token" on target "https://127\.0\.0\.1:\d+/healthy/"'
+        $whatIf.Written | Should -BeFalse
+
+        $result = Invoke-SmokeSession (New-SmokeScript healthy "-Token `$token -HealthPath '/health?code=$functionKey'" querykey1 -Probe "/api/me?api_key=$apiKey")
+
+        $result.ErrorId | Should -BeNullOrEmpty
+        $result.Outcomes | Should -Be @('Passed', 'Passed', 'Passed')
+        $result.Urls[0] | Should -Match '^https://127\.0\.0\.1:\d+/healthy/health\?code=\*\*\*$'
+        $result.Urls[2] | Should -Match '^https://127\.0\.0\.1:\d+/healthy/api/me\?api_key=\*\*\*$'
+        $artifact = $result.Artifact | ConvertFrom-Json
+        $artifact.calls.health.url | Should -Be $result.Urls[0]
+        $artifact.calls.authorized.url | Should -Be $result.Urls[2]
+        foreach ($text in @($whatIf.Printed, $result.Printed, $result.Streams, ($result.Urls -join ' '), $result.Artifact)) {
+            "$text" | Should -Not -Match $functionKey
+            "$text" | Should -Not -Match $apiKey
+        }
+        Assert-NoSecret $result
+    }
+
+    It 'refuses to prompt in a non-interactive host: CONFIRMATION_REQUIRED, also in api-smoke.json, and calls nothing' {
+        $result = Invoke-SmokeSession (New-SmokeScript healthy '-Token $token -Confirm' noprompt1)
+
+        $result.ErrorId | Should -Be 'CONFIRMATION_REQUIRED,SchemaMigrate.Cmdlets.InvokeApiSmokeTestCommand'
+        $result.Category | Should -Be 'InvalidOperation'
+        $result.Recommended | Should -Match '^Pass -Confirm:\$false'
+        $result.Error | Should -Match 'Invoke-ApiSmokeTest asks before it changes anything .*pass -Confirm:\$false'
+        $result.Error | Should -Not -Match 'UNEXPECTED_ERROR|PSInvalidOperationException'
+        $result.Ids | Should -BeNullOrEmpty
+        $artifact = $result.Artifact | ConvertFrom-Json
+        $artifact.reasonCode | Should -Be 'CONFIRMATION_REQUIRED'
+        $artifact.nextStep | Should -Match '^Pass -Confirm:\$false'
+        @($artifact.assertions.outcome) | Should -Be @('skipped', 'skipped', 'skipped')
+        # No call was made: the artifact records none.
+        @($artifact.calls.health, $artifact.calls.unauthorized, $artifact.calls.authorized) | ForEach-Object { $_ | Should -BeNullOrEmpty }
         Assert-NoSecret $result
     }
 

@@ -161,13 +161,13 @@ public abstract class SchemaMigrateCmdlet : PSCmdlet
         {
             try
             {
-                return cmdlet.ShouldProcess(Redactor.Redact(target), action);
+                return cmdlet.ShouldProcess(Redactor.Redact(target), Redactor.Redact(action));
             }
             catch (Exception e) when (e is PSInvalidOperationException or HostException)
             {
                 // The host cannot prompt (pwsh -NonInteractive: PSInvalidOperationException; a runspace without a UI: HostException).
                 throw new MigrationException(ReasonCodes.ConfirmationRequired,
-                    $"{cmdlet.MyInvocation.MyCommand.Name} asks before it changes anything (\"{action}\" on \"{Redactor.Redact(target)}\"), and this host cannot prompt: pass -Confirm:$false to go ahead without asking");
+                    $"{cmdlet.MyInvocation.MyCommand.Name} asks before it changes anything (\"{Redactor.Redact(action)}\" on \"{Redactor.Redact(target)}\"), and this host cannot prompt: pass -Confirm:$false to go ahead without asking");
             }
         });
     }

@@ -40,7 +40,7 @@ public sealed class ApiSmokeAssertion
             Id = assertion.Id,
             Outcome = Enum.Parse<ApiSmokeOutcome>(assertion.Outcome.ToString()),
             Call = assertion.Call,
-            Url = call?.Url.ToString(),
+            Url = call?.DisplayUrl,
             Status = call?.Response?.Status,
             Attempts = call?.Attempts.Count ?? 0,
             Elapsed = call?.Elapsed,

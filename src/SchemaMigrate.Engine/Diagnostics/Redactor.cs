@@ -7,7 +7,7 @@ namespace SchemaMigrate.Engine.Diagnostics;
 /// The one redaction routine. Every secret the process learns (passwords, tokens) is registered here, and every
 /// text that leaves the engine (console, JSON events, errors, artifacts) passes through <see cref="Redact"/>.
 /// Known secret values are masked wherever they appear; secret-shaped fragments (Password=..., URI userinfo,
-/// bearer tokens, JWTs, SAS signatures, token and API-key fields, cookies) are masked even when their value was never
+/// bearer tokens, JWTs, SAS signatures, token and API-key fields, key and code query parameters, cookies) are masked even when their value was never
 /// registered.
 /// </summary>
 public static partial class Redactor
@@ -29,6 +29,7 @@ public static partial class Redactor
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         text = KeyValueSecret().Replace(text, m => m.Groups[1].Value + Mask);
         text = FieldSecret().Replace(text, m => m.Groups[1].Value + Mask);
+        text = QuerySecret().Replace(text, m => m.Groups[1].Value + Mask);
         text = Cookie().Replace(text, m => m.Groups[1].Value + Mask);
         text = SqlPassword().Replace(text, m => m.Groups[1].Value + "'" + Mask + "'");
         text = UriUserInfo().Replace(text, m => m.Groups[1].Value + Mask + "@");
@@ -46,6 +47,13 @@ public static partial class Redactor
     /// <summary>Words that are ordinary in prose ("a token: ..."), so only as a JSON field ("token":"...") or an assignment (token=...).</summary>
     [GeneratedRegex(@"(?i)\b((?:secret|(?:refresh_?|id_?)?token|api_?key)(?:""\s*:\s*""|\s*=\s*))[^;""&\s,}]+")]
     private static partial Regex FieldSecret();
+
+    /// <summary>
+    /// Query parameters that carry a key only in a URL (?code=... an Azure Functions key, ?key=..., ?subscription-key=...):
+    /// matched after ? or &amp; only, since "code=" and "key=" are ordinary elsewhere ("exit code=17").
+    /// </summary>
+    [GeneratedRegex(@"(?i)([?&](?:code|key|[a-z0-9]+[-_]key)=)[^&#\s""'<>;,}]+")]
+    private static partial Regex QuerySecret();
 
     /// <summary>A Cookie or Set-Cookie header (or field) carries sessions: all of its value goes, to the end of the line or string.</summary>
     [GeneratedRegex(@"(?i)\b((?:set-)?cookie""?\s*[=:]\s*""?)[^""\r\n]+")]

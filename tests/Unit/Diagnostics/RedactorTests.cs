@@ -16,6 +16,15 @@ public class RedactorTests
     [InlineData("{\"token\":\"tk-4567\"}", "tk-4567")]
     [InlineData("{\"apiKey\":\"ak-4567\"}", "ak-4567")]
     [InlineData("https://api.example.com/cb?id_token=it-4567&state=1", "it-4567")]
+    // Keys in a URL's query: an Azure Functions key (code), API keys under their usual names, SAS and OAuth tokens.
+    [InlineData("GET https://fn.azurewebsites.net/api/me?code=fk-4567==&v=1 answered 200", "fk-4567")]
+    [InlineData("https://api.example.com/api/me?v=1&key=k-4567", "k-4567")]
+    [InlineData("https://api.example.com/api/me?subscription-key=sk-4567", "sk-4567")]
+    [InlineData("https://api.example.com/api/me?api_key=ak-4567&v=1", "ak-4567")]
+    [InlineData("https://api.example.com/api/me?apikey=ak-4567", "ak-4567")]
+    [InlineData("https://api.example.com/api/me?access_token=at-4567", "at-4567")]
+    [InlineData("https://api.example.com/api/me?token=tk-4567", "tk-4567")]
+    [InlineData("https://api.example.com/api/me?sig=sg-4567", "sg-4567")]
     [InlineData("Set-Cookie: session=s-4567; Path=/; HttpOnly", "s-4567")]
     [InlineData("{\"cookie\":\"ARRAffinity=aff-4567; session=s-4567\"}", "s-4567")]
     public void Masks_secret_shaped_text_without_knowing_the_value(string text, string secret)
@@ -40,6 +49,9 @@ public class RedactorTests
     [InlineData("Bearer error=\"invalid_token\", error_description=\"The audience 'api://x' is invalid\"")]
     [InlineData("Bearer realm=\"fake-api\"")]
     [InlineData("{\"error\":\"unauthorized\",\"message\":\"a bearer token is required\"}")]
+    // "code" and "key" are secrets only as a URL's query parameters.
+    [InlineData("psql exited with code=2 after 3s; the primary key=id is kept")]
+    [InlineData("https://api.example.com/api/me?v=2&monkey=1")]
     public void Leaves_ordinary_text_alone(string text) => Assert.Equal(text, Redactor.Redact(text));
 
     [Fact]

@@ -86,6 +86,72 @@ public sealed class ApiSmokeOperationTests : IAsyncLifetime
         Assert.Equal("CANCELLED", artifact.GetProperty("reasonCode").GetString());
     }
 
+    [Fact]
+    public async Task A_key_in_the_query_of_the_paths_is_masked_in_the_question_the_objects_and_the_artifact_but_still_sent()
+    {
+        var sink = new RecordingSink();
+        var functionKey = "fk-" + Guid.NewGuid().ToString("N");
+        var apiKey = "ak-" + Guid.NewGuid().ToString("N");
+        var scenario = _api.Add(FakeApiBehaviour.Healthy);
+        var request = _api.Request(scenario) with
+        {
+            HealthPath = $"/health?code={functionKey}", ProbePath = $"/api/me?api_key={apiKey}&v=2", ArtifactPath = _artifacts, CommitSha = "query1",
+        };
+
+        await new ApiSmokeOperation(request).RunAsync(sink, default);
+
+        var (target, action) = Assert.Single(sink.Questions);
+        Assert.Equal(scenario.ToString(), target);
+        Assert.Equal($"GET {scenario.AbsolutePath}health?code=***, then {scenario.AbsolutePath}api/me?api_key=***&v=2 without and with a token", action);
+        var assertions = sink.Written<ApiSmokeAssertion>();
+        Assert.Equal([new Uri(scenario, "health?code=***").ToString(), new Uri(scenario, "api/me?api_key=***&v=2").ToString(), new Uri(scenario, "api/me?api_key=***&v=2").ToString()],
+            assertions.Select(a => a.Url));
+        var text = File.ReadAllText(Path.Combine(_artifacts, "query1", "api-smoke.json"));
+        var calls = JsonDocument.Parse(text).RootElement.GetProperty("calls");
+        Assert.Equal(new Uri(scenario, "health?code=***").ToString(), calls.GetProperty("health").GetProperty("url").GetString());
+        Assert.Equal(new Uri(scenario, "api/me?api_key=***&v=2").ToString(), calls.GetProperty("authorized").GetProperty("url").GetString());
+        foreach (var shown in new[] { text, JsonSerializer.Serialize(sink.Objects), action })
+        {
+            Assert.DoesNotContain(functionKey, shown);
+            Assert.DoesNotContain(apiKey, shown);
+        }
+        // Masked where it is shown, not where it is sent: the API got its keys.
+        Assert.Equal(3, _api.RequestsOf(scenario).Count());
+    }
+
+    [Fact]
+    public async Task Declined_by_ShouldProcess_calls_nothing_writes_nothing_and_does_not_throw()
+    {
+        var sink = new RecordingSink { Answer = _ => false };
+        var scenario = _api.Add(FakeApiBehaviour.Healthy);
+
+        await new ApiSmokeOperation(_api.Request(scenario) with { ArtifactPath = _artifacts, CommitSha = "declined1" }).RunAsync(sink, default);
+
+        Assert.Single(sink.Questions);
+        Assert.Empty(sink.Objects);
+        Assert.Empty(_api.RequestsOf(scenario));
+        Assert.False(Directory.Exists(Path.Combine(_artifacts, "declined1")));
+    }
+
+    [Fact]
+    public async Task A_host_that_cannot_ask_is_CONFIRMATION_REQUIRED_with_no_call_no_objects_and_the_artifact_saying_so()
+    {
+        var sink = new RecordingSink { Answer = _ => throw new MigrationException(ReasonCodes.ConfirmationRequired, "this host cannot prompt: pass -Confirm:$false") };
+        var scenario = _api.Add(FakeApiBehaviour.Healthy);
+
+        var error = await Assert.ThrowsAsync<MigrationException>(() =>
+            new ApiSmokeOperation(_api.Request(scenario) with { ArtifactPath = _artifacts, CommitSha = "noprompt1" }).RunAsync(sink, default));
+
+        Assert.Equal(ReasonCodes.ConfirmationRequired, error.Reason);
+        Assert.Empty(sink.Objects);
+        Assert.Empty(_api.RequestsOf(scenario));
+        var artifact = JsonDocument.Parse(File.ReadAllText(Path.Combine(_artifacts, "noprompt1", "api-smoke.json"))).RootElement;
+        Assert.Equal(("failed", "CONFIRMATION_REQUIRED"), (artifact.GetProperty("status").GetString(), artifact.GetProperty("reasonCode").GetString()));
+        Assert.StartsWith("Pass -Confirm:$false", artifact.GetProperty("nextStep").GetString());
+        Assert.All(artifact.GetProperty("assertions").EnumerateArray(), a =>
+            Assert.Equal(("skipped", "not run: CONFIRMATION_REQUIRED"), (a.GetProperty("outcome").GetString(), a.GetProperty("detail").GetString())));
+    }
+
     /// <summary>A sink that presses Ctrl+C as soon as the first progress bar appears.</summary>
     private sealed class ProgressSignal(RecordingSink inner, CancellationTokenSource stop) : IOperationSink
     {

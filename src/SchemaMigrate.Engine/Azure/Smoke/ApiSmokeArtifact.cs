@@ -72,7 +72,7 @@ public static class ApiSmokeArtifact
         w.WriteStartObject(call.Name);
         Str(w, "assertionId", call.AssertionId);
         Str(w, "method", "GET");
-        Str(w, "url", call.Url.ToString());
+        Str(w, "url", call.DisplayUrl);
         Str(w, "authorization", call.Authorized ? "bearer" : "none");
         w.WriteNumber("attempts", call.Attempts.Count);
         Ms(w, "elapsedMs", call.Elapsed);

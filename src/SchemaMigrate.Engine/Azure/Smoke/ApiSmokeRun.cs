@@ -42,6 +42,9 @@ public sealed record SmokeResponse(int Status, string StatusText, IReadOnlyList<
 public sealed record SmokeCall(string Name, string AssertionId, Uri Url, bool Authorized, IReadOnlyList<SmokeAttempt> Attempts, SmokeResponse? Response, string? Error)
 {
     public TimeSpan Elapsed => Attempts.Count == 0 ? TimeSpan.Zero : Attempts[^1].Elapsed + Attempts[^1].Duration;
+
+    /// <summary>The address as the artifact and the cmdlet's output show it: a key in its query (?code=, ?api_key=) masked.</summary>
+    public string DisplayUrl => Redactor.Redact(Url.ToString());
 }
 
 /// <summary>What one Invoke-ApiSmokeTest did: its assertions, calls, and why it failed.</summary>
@@ -57,6 +60,8 @@ public sealed record ApiSmokeRun
     public DateTimeOffset CompletedAt { get; init; }
     public TimeSpan Elapsed => CompletedAt - StartedAt;
     public string? ArtifactPath { get; init; }
+    /// <summary>The listener's ShouldProcess said no (-WhatIf, or No at the -Confirm prompt): nothing was called or written.</summary>
+    public bool Declined { get; init; }
 
     public bool Passed => Failure is null;
     public SmokeAssertion? FailedAssertion => Assertions.FirstOrDefault(a => a.Outcome == SmokeOutcome.Failed);

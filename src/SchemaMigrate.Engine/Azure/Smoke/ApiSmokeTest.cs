@@ -28,6 +28,17 @@ public static class ApiSmokeTest
         var given = request.Token is null ? null : new NetworkCredential("", request.Token).Password;
         Redactor.Register(given);
         var run = new RunState(request, checks);
+        try
+        {
+            // Asked once, before any call (-WhatIf prints it, -Confirm prompts; a host that cannot prompt is CONFIRMATION_REQUIRED).
+            if (!listener.ShouldProcess(Redactor.Redact(request.BaseUri.ToString()), Action(checks))) return run.ToRun(null) with { Declined = true };
+        }
+        catch (MigrationException e) when (e.Reason == ReasonCodes.ConfirmationRequired)
+        {
+            run.Refuse(e.Failure);
+            return await WriteAsync(run, artifact, listener);
+        }
+
         using var client = new SmokeClient(request.RequestTimeout, request.Tls);
         try
         {
@@ -54,6 +65,15 @@ public static class ApiSmokeTest
             }, run.LastAnswer(check), "cancelled");
         }
 
+        return await WriteAsync(run, artifact, listener);
+    }
+
+    /// <summary>The ShouldProcess action: the two paths as called (below -BaseUri), redacted: a query may carry a key.</summary>
+    private static string Action(IReadOnlyList<Check> checks) =>
+        Redactor.Redact($"GET {checks[0].Url.AbsolutePath}{checks[0].Url.Query}, then {checks[1].Url.AbsolutePath}{checks[1].Url.Query} without and with a token");
+
+    private static async Task<ApiSmokeRun> WriteAsync(RunState run, string? artifact, IJobListener listener)
+    {
         var result = run.ToRun(artifact);
         if (artifact is null) return result;
         var unwritten = await DeployArtifact.TryWriteAsync(artifact, ApiSmokeArtifact.ToJson(result, DeployArtifact.CommitOf(artifact)), listener);
@@ -240,17 +260,25 @@ public static class ApiSmokeTest
             return true;
         }
 
+        /// <summary>The run did not start (CONFIRMATION_REQUIRED): every assertion is skipped for that reason.</summary>
+        public void Refuse(Failure failure) => _failure = failure;
+
         public void Fail(Check check, Failure failure, string? actual, string detail)
         {
             _failure = failure;
             _verdicts[check] = new SmokeAssertion(check.AssertionId, check.Call, SmokeOutcome.Failed, check.Expected, actual, Redactor.Redact(detail));
         }
 
+        private string SkipReason() =>
+            _failure?.Reason == ReasonCodes.Cancelled ? "cancelled"
+            : _verdicts.Values.FirstOrDefault(v => v.Outcome == SmokeOutcome.Failed)?.Id is { } failed ? $"{failed} failed"
+            : _failure?.Reason.Code ?? "declined";
+
         public ApiSmokeRun ToRun(string? artifactPath) => new()
         {
             BaseUri = request.BaseUri,
             Assertions = checks.Select(c => _verdicts.GetValueOrDefault(c) ?? new SmokeAssertion(c.AssertionId, c.Call, SmokeOutcome.Skipped, c.Expected, null,
-                $"not run: {(_failure?.Reason == ReasonCodes.Cancelled ? "cancelled" : $"{_verdicts.Values.FirstOrDefault(v => v.Outcome == SmokeOutcome.Failed)?.Id} failed")}")).ToList(),
+                $"not run: {SkipReason()}")).ToList(),
             Calls = checks.Where(_attempts.ContainsKey).Select(c => new SmokeCall(c.Call, c.AssertionId, c.Url, c.Authorized, _attempts[c].ToList(),
                 _last.GetValueOrDefault(c)?.Response, _last.GetValueOrDefault(c)?.Error)).ToList(),
             RetryWindow = request.RetryWindow,
