@@ -569,6 +569,21 @@ Describe 'Test-SchemaMigration' {
         $failure.ErrorDetails.Message | Should -Not -Match '--applied-through'
     }
 
+    It 'reads the journal of DB_CONN without -AppliedThrough, naming DB_CONN (it has no -ConnectionString) when it is unreachable' {
+        $saved = $env:DB_CONN
+        try {
+            $env:DB_CONN = 'Host=127.0.0.1;Port=1;Database=app;Username=migrator;Password=not-shown-4411'
+            $failure = Get-Failure { Test-SchemaMigration $script:samples }
+        }
+        finally {
+            $env:DB_CONN = $saved
+        }
+        $failure.FullyQualifiedErrorId | Should -Be 'DB_UNREACHABLE,SchemaMigrate.Cmdlets.TestSchemaMigrationCommand'
+        $failure.ErrorDetails.RecommendedAction | Should -Match 'DB_CONN'
+        $failure.ErrorDetails.RecommendedAction | Should -Not -Match '-ConnectionString'
+        ($failure | Format-List * -Force | Out-String) | Should -Not -Match 'not-shown-4411'
+    }
+
     It 'verifies against a scratch database (parameter set Verify)' {
         $results = Test-SchemaMigration $script:samples -AppliedThrough none -Verify -DevDatabase (Get-TestConnectionString -Server $script:server)
         $results.Verified | Sort-Object -Unique | Should -BeTrue

@@ -7,7 +7,8 @@ internal static class PowerShellOptionNames
 {
     public static OptionNames For(string command) => new(name => name switch
     {
-        "connection" => "-ConnectionString or DB_CONN",
+        // Test-SchemaMigration has no -ConnectionString: only DB_CONN points it at a journal.
+        "connection" => command == "Test-SchemaMigration" ? "DB_CONN" : "-ConnectionString or DB_CONN",
         "connection-string" => "-ConnectionString",
         "migrations-dir" => "-Path",
         // No cmdlet parameter: the environment sets it for the cmdlets as for the runner.
