@@ -241,6 +241,17 @@ catch { "ID=`$(`$_.FullyQualifiedErrorId)"; "CATEGORY=`$(`$_.CategoryInfo.Catego
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be '002_create_api_keys_table.sql'
     }
 
+    It 'completes -To for a -Path on a PowerShell drive, resolved as the cmdlet resolves it' {
+        New-PSDrive -Name smcomplete -PSProvider FileSystem -Root $folder | Out-Null
+        try {
+            $line = "Invoke-SchemaMigration -Path smcomplete:/ -To 002"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be '002_create_api_keys_table.sql'
+        }
+        finally {
+            Remove-PSDrive -Name smcomplete
+        }
+    }
+
     It 'keeps the progress bar on the migration that runs, repeating it while a statement takes long' {
         $slow = New-MigrationFolder -Extra @{ '004_slow.sql' = 'SELECT pg_sleep(1.5);' }
         $session = Invoke-InRunspace -Script 'Invoke-SchemaMigration $folder -ConnectionString $connection -Confirm:$false' -Variables @{ folder = $slow; connection = $target.Connection }

@@ -25,14 +25,18 @@ public sealed class MigrationIdCompleter : IArgumentCompleter
     {
         try
         {
-            // The session's location, not the process's (a completer runs inside the session's pipeline: ask it nested).
+            // Resolved by the session (its location, ~, PowerShell drives), as the cmdlet resolves -Path: a completer runs
+            // inside the session's pipeline, so ask it nested.
             using var session = PowerShell.Create(RunspaceMode.CurrentRunspace);
-            var location = session.AddCommand("Get-Location").AddParameter("PSProvider", "FileSystem").Invoke<PathInfo>().FirstOrDefault()?.ProviderPath
-                ?? Environment.CurrentDirectory;
-            var folder = new SettingsParameters { Path = path }.ToSettings(Environment.GetEnvironmentVariables(), p => System.IO.Path.GetFullPath(p, location)).MigrationsDirectory;
-            return Directory.EnumerateFiles(folder).Select(f => System.IO.Path.GetFileName(f)).Where(MigrationNaming.IsMigrationFile).Order(StringComparer.Ordinal).ToList();
+            string Resolve(string p)
+            {
+                session.Commands.Clear();
+                return session.AddScript("param($p) $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p)").AddArgument(p).Invoke<string>().Single();
+            }
+            var folder = new SettingsParameters { Path = path }.ToSettings(Environment.GetEnvironmentVariables(), Resolve).MigrationsDirectory;
+            return MigrationDirectory.EntryNames(folder).Where(MigrationNaming.IsMigrationFile).ToList();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or MigrationException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or MigrationException or ArgumentException or RuntimeException or InvalidOperationException)
         {
             return [];
         }
