@@ -161,6 +161,13 @@ Describe 'Invoke-SchemaMigration' {
         Get-Journal $target.Database | Should -Be @('001_core_domain_tables.sql')
     }
 
+    It 'takes status objects of one folder read through two spellings of its path as one folder' {
+        @(Get-SchemaMigrationStatus $folder -ConnectionString $target.Connection -State Pending | Select-Object -First 1) +
+            @(Get-SchemaMigrationStatus ($folder + [IO.Path]::DirectorySeparatorChar) -ConnectionString $target.Connection -State Pending | Select-Object -First 2 | Select-Object -Last 1) |
+            Invoke-SchemaMigration -ConnectionString $target.Connection -Confirm:$false
+        Get-Journal $target.Database | Should -Be @('001_core_domain_tables.sql', '002_create_api_keys_table.sql')
+    }
+
     It 'refuses status objects piped from two folders, applying nothing' {
         $other = New-MigrationFolder
         $failure = Get-Failure {

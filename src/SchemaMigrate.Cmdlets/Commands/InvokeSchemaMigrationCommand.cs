@@ -60,12 +60,13 @@ public sealed class InvokeSchemaMigrationCommand : DatabaseCmdlet
         if (To is not null && (_highestTo is null || StringComparer.Ordinal.Compare(To, _highestTo) > 0)) _highestTo = To;
         _pipedAny |= MyInvocation.ExpectingInput && To is not null;
         if (!MyInvocation.ExpectingInput || Path is null) return;
-        _pipedFolder ??= Path;
-        if (Path != _pipedFolder)
+        var folder = System.IO.Path.TrimEndingDirectorySeparator(GetUnresolvedProviderPathFromPSPath(Path));
+        _pipedFolder ??= folder;
+        if (!string.Equals(folder, _pipedFolder, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
             ThrowFailure(new Failure
             {
                 Reason = ReasonCodes.InvalidArgument,
-                Message = $"the piped migrations come from two folders, {_pipedFolder} and {Path}",
+                Message = $"the piped migrations come from two folders, {_pipedFolder} and {folder}",
                 NextStep = "Pipe one folder's migrations per call.",
             });
     }
