@@ -1,4 +1,5 @@
 using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Engine.Safety;
 using SchemaMigrate.Engine.Safety.Trace;
@@ -92,6 +93,17 @@ public class TraceTests
         // The contract file and the rename are allowed by --allow contract; the query still refuses the run.
         Assert.Contains(trace.Findings, f => f.RuleId == "renaming-column" && f.Verdict == Verdict.Allowed);
         Assert.Contains(trace.Findings, f => f.RuleId == "schema-breaking-change" && f.Verdict == Verdict.Allowed);
+    }
+
+    [Fact]
+    public void An_empty_path_for_the_queries_or_the_trace_report_is_the_options_reason_code_not_an_unexpected_error()
+    {
+        // The runner refuses "" for these options; the engine still answers for other callers (File.ReadAllText("") throws ArgumentException).
+        var queries = Assert.Throws<MigrationException>(() => AppQueries.Load("", "--app-queries"));
+        Assert.Equal(ReasonCodes.InvalidArgument.Code, queries.Failure.ReasonCode);
+        Assert.StartsWith("--app-queries : cannot read it", queries.Message);
+        var report = Assert.Throws<MigrationException>(() => DeployGate.RequireTrace("", [GateHarness.File("001_x.sql", "SELECT 1;")]));
+        Assert.Equal(ReasonCodes.TraceReportInvalid.Code, report.Failure.ReasonCode);
     }
 
     [Fact]
