@@ -68,6 +68,8 @@ internal sealed record CommandLine(string Verb, MigrationSettings Settings, bool
             {
                 if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                     throw Invalid($"{arg} needs a value");
+                // An empty value ("" from an unset variable) is no value: it would name no file, no folder, no migration.
+                if (args[i + 1].Length == 0) throw Invalid($"{arg} needs a value; it was given an empty one");
                 return args[++i];
             }
             switch (arg)

@@ -82,6 +82,13 @@ public static partial class DeployArtifact
         else w.WriteString(name, Redactor.Redact(value));
     }
 
+    /// <summary>An array's string, redacted; null as null.</summary>
+    internal static void StrValue(Utf8JsonWriter w, string? value)
+    {
+        if (value is null) w.WriteNullValue();
+        else w.WriteStringValue(Redactor.Redact(value));
+    }
+
     internal static void Time(Utf8JsonWriter w, string name, DateTimeOffset? value)
     {
         if (value is { } t) w.WriteString(name, t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));

@@ -82,7 +82,7 @@ public static class MigrationArtifact
             Str(w, "workspaceId", source.WorkspaceId);
             Str(w, "origin", source.Origin);
             w.WriteStartArray("tables");
-            foreach (var table in source.Tables) w.WriteStringValue(table);
+            foreach (var table in source.Tables) StrValue(w, table);
             w.WriteEndArray();
             w.WriteBoolean("complete", source.Complete);
             Str(w, "note", source.Note);

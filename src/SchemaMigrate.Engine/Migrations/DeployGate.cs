@@ -65,7 +65,7 @@ public static class DeployGate
         {
             coverage = TraceJson.Read(report);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new MigrationException(ReasonCodes.TraceReportInvalid, $"{{require-trace}} {report}: {e.Message}");
         }

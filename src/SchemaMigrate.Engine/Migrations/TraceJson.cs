@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Safety;
 using SchemaMigrate.Engine.Safety.Trace;
 
@@ -40,7 +41,11 @@ public static class TraceJson
         foreach (var finding in report.SetFindings) yield return RunnerJson.Line("trace.finding", w => FindingFields(w, finding));
     }
 
-    /// <summary>What a report says about each file: the checksum it traced, and its findings that refuse (unwaived, not allowed).</summary>
+    /// <summary>
+    /// What a report says about each file: the checksum it traced, and its findings that refuse (unwaived, not allowed).
+    /// A line that is not JSON, or a trace line without the fields this needs in their shape, is TRACE_REPORT_INVALID
+    /// naming the report and the line.
+    /// </summary>
     public static TraceCoverage Read(string path)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -50,28 +55,50 @@ public static class TraceJson
         {
             number++;
             if (text.Length == 0 || text[0] != '{') continue;
-            using var doc = JsonDocument.Parse(text);
-            var root = doc.RootElement;
-            switch (root.TryGetProperty("event", out var e) ? e.GetString() : null)
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(text); }
+            catch (JsonException e) { throw Invalid($"the line is not JSON ({e.Message})"); }
+            using (doc)
             {
-                case "trace.file":
-                    files[root.GetProperty("id").GetString()!] = root.GetProperty("checksum").GetString()!;
-                    break;
-                case "trace.statement":
-                    foreach (var f in root.GetProperty("findings").EnumerateArray()) Refused(f);
-                    break;
-                case "trace.finding":
-                    Refused(root);
-                    break;
+                var root = doc.RootElement;
+                switch (root.Str("event"))
+                {
+                    case "trace.file":
+                        var id = root.Str("id") ?? throw Invalid("a trace.file line without an id");
+                        var checksum = root.Str("checksum");
+                        if (checksum is null || !Checksums.IsSha256Hex(checksum)) throw Invalid($"the checksum of {id} is not a SHA-256 (64 hex digits)");
+                        files[id] = checksum;
+                        break;
+                    case "trace.statement":
+                        if (!root.TryGetProperty("findings", out var findings) || findings.ValueKind != JsonValueKind.Array)
+                            throw Invalid("a trace.statement line without its findings");
+                        foreach (var f in findings.EnumerateArray()) Refused(f);
+                        break;
+                    case "trace.finding":
+                        Refused(root);
+                        break;
+                }
             }
         }
         return new TraceCoverage(files, refused);
 
         void Refused(JsonElement f)
         {
-            if (f.GetProperty("verdict").GetString() == nameof(Verdict.Refused))
-                refused.Add((f.GetProperty("file").GetString()!, f.GetProperty("line").GetInt32(), f.GetProperty("ruleId").GetString()!));
+            var verdict = f.Str("verdict") ?? throw Invalid("a finding without a verdict");
+            if (verdict != nameof(Verdict.Refused)) return;
+            var file = f.Str("file") ?? throw Invalid("a refused finding without its file");
+            var line = f.Int("line") ?? throw Invalid($"the line of a refused finding in {file} is not a whole number");
+            var ruleId = f.Str("ruleId") ?? throw Invalid($"a refused finding in {file} without its ruleId");
+            refused.Add((file, line, ruleId));
         }
+
+        MigrationException Invalid(string what) => new(new Failure
+        {
+            Reason = ReasonCodes.TraceReportInvalid,
+            Message = Redactor.Redact($"{{require-trace}} {path}:{number}: {what}"),
+            NextStep = "The report was cut or edited after verify --trace --format json wrote it: deploy with the unedited file from the CI run of this commit, "
+                       + "or trace again (MigrateRunner verify --trace --format json > trace.jsonl).",
+        });
     }
 
     private static void Statement(Utf8JsonWriter w, TracedStatement s, IReadOnlyDictionary<string, long> sizes)

@@ -26,8 +26,9 @@ public sealed class GateFacts
 
     internal bool LockTimeoutSetInFile { get; set; }
     internal bool StatementTimeoutSetInFile { get; set; }
-    internal bool LockTimeoutReportedInFile { get; set; }
-    internal bool StatementTimeoutReportedInFile { get; set; }
+    // Fields, so the timeout rules' shared body can mark them (StatementRule.RequireTimeout takes them by ref).
+    internal bool LockTimeoutReportedInFile;
+    internal bool StatementTimeoutReportedInFile;
 
     internal void StartFile() =>
         LockTimeoutSetInFile = StatementTimeoutSetInFile = LockTimeoutReportedInFile = StatementTimeoutReportedInFile = false;

@@ -43,6 +43,27 @@ public abstract class StatementRule(string id, StatementClass @class, string tit
 
     /// <summary>What a statement this rule reported at <paramref name="class"/> does on PostgreSQL, for the trace to check; null predicts nothing.</summary>
     public virtual Trace.RulePrediction? Predicts(StatementClass @class) => null;
+
+    /// <summary>
+    /// The body of require-lock-timeout and require-statement-timeout: once per file, on its first statement that locks an
+    /// existing table before the file SETs <paramref name="setting"/>: the exemption when there is one, else satisfied by the
+    /// runner when <paramref name="option"/> is above zero, else reported at the rule's class.
+    /// </summary>
+    /// <param name="unset">How the option reads when it sets nothing, e.g. "--lock-timeout is 0".</param>
+    /// <param name="runnerAlso">What else the runner does about it, appended to the satisfied message.</param>
+    /// <param name="exemption">Why this statement needs no timeout (a satisfied finding), or null.</param>
+    private protected void RequireTimeout(StatementContext context, string setting, TimeSpan option, bool setInFile, ref bool reportedInFile,
+        string unset, string runnerAlso = "", string? exemption = null)
+    {
+        if (!context.LocksExistingTable || setInFile || reportedInFile) return;
+        reportedInFile = true;
+        if (exemption is not null)
+            context.Report(this, exemption, StatementClass.Expand);
+        else if (option > TimeSpan.Zero)
+            context.Report(this, $"satisfied by the runner: it sets {setting}={Configuration.Durations.Format(option)} for every migration statement{runnerAlso}", StatementClass.Expand);
+        else
+            context.Report(this, $"no {setting}: {unset} and the file does not SET {setting} before this statement");
+    }
 }
 
 /// <summary>A rule of the trace (`verify --trace`): what PostgreSQL did, the schema diff, the app images' queries.</summary>

@@ -46,7 +46,7 @@ public class MigrationArtifactTests
             EndTime = T0.AddSeconds(4),
             StatusTimeline = [new("Running", T0.AddSeconds(1), TimeSpan.FromSeconds(1)), new("Failed", T0.AddSeconds(5), TimeSpan.FromSeconds(5))],
             Logs = [new(T0.AddSeconds(2), "stderr", "migrate-k3v9q2a-x7p2m", "migrate", $"connecting with {secret}", "ContainerAppConsoleLogs_CL")],
-            LogsSource = new JobLogSource { WorkspaceId = "ws", Origin = "managed environment cae", Tables = ["ContainerAppConsoleLogs_CL"], Complete = true },
+            LogsSource = new JobLogSource { WorkspaceId = "ws", Origin = "managed environment cae", Tables = ["ContainerAppConsoleLogs_CL", $"Custom_{secret}_CL"], Complete = true },
             Failure = new Failure { Reason = ReasonCodes.DbAuthFailed, Message = $"password {secret} refused", SqlState = "28P01", Detail = "evidence" },
             Started = true,
             Waited = true,
@@ -73,6 +73,7 @@ public class MigrationArtifactTests
         Assert.Equal(4000, json.GetProperty("executionDurationMs").GetInt64());
         Assert.Equal("connecting with ***", json.GetProperty("logs")[0].GetProperty("message").GetString());
         Assert.True(json.GetProperty("logsSource").GetProperty("complete").GetBoolean());
+        Assert.Equal(["ContainerAppConsoleLogs_CL", "Custom_***_CL"], json.GetProperty("logsSource").GetProperty("tables").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal("4f2c1d9", json.GetProperty("commitSha").GetString());
     }
 

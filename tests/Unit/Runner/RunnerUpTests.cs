@@ -232,6 +232,8 @@ public class RunnerUpTests
     [InlineData(new[] { "sideways" }, "unknown verb 'sideways'")]
     [InlineData(new[] { "--lock-timeout", "soon" }, "is not a duration")]
     [InlineData(new[] { "up", "--to" }, "--to needs a value")]
+    [InlineData(new[] { "verify", "--trace", "--app-queries", "" }, "--app-queries needs a value; it was given an empty one")]
+    [InlineData(new[] { "up", "--require-trace", "" }, "--require-trace needs a value; it was given an empty one")]
     [InlineData(new[] { "--journal-table", "a_journal_name_that_is_far_too_long_for_its_progress_table_xx" }, "its progress table a_journal_name_that_is_far_too_long_for_its_progress_table_xx_progress must fit in 63 bytes")]
     [InlineData(new[] { "--journal-schema", "a_schema_name_that_postgresql_would_silently_cut_at_sixty_three_b" }, "is not a usable PostgreSQL name")]
     public async Task Bad_arguments_are_INVALID_ARGUMENT_with_the_reason(string[] args, string message)

@@ -17,7 +17,9 @@ public class SessionResetTests
         using var folder = new MigrationFolder().Add("001_s.sql", "CREATE SCHEMA s;\nSET search_path = s, public;\n").Add("002_t.sql", "CREATE TABLE t (a int);\n");
 
         var single = await RunnerProcess.RunAsync(one.ConnectionString, folder.Path);
-        await RunnerProcess.RunAsync(two.ConnectionString, folder.Path, "--to", "001_s.sql");
+        var first = await RunnerProcess.RunAsync(two.ConnectionString, folder.Path, "--to", "001_s.sql");
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Equal(["001_s.sql"], (await two.JournalAsync()).Select(j => j.Id));
         var second = await RunnerProcess.RunAsync(two.ConnectionString, folder.Path);
 
         Assert.True(single.ExitCode == 0 && second.ExitCode == 0, single.Output + second.Output);

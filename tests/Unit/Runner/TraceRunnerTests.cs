@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Tests.Support;
 
 namespace SchemaMigrate.Tests.Runner;
@@ -137,5 +138,38 @@ public class TraceRunnerTests
         Assert.Equal(28, missing.ExitCode);
         Assert.Contains("error TRACE_REPORT_INVALID: --require-trace", missing.Stderr);
         Assert.Equal(3, (await db.JournalAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Require_trace_names_the_line_of_a_report_that_was_cut_or_edited_and_applies_nothing()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add("001_a.sql", "CREATE TABLE a (id int);\n");
+        Assert.Equal(0, (await RunnerProcess.RunAsync(db.ConnectionString, folder.Path)).ExitCode);
+        folder.Add("002_b.sql", "CREATE TABLE b (id int);\n");
+        var sha = new string('0', 64);
+        string[][] cases =
+        [
+            ["{\"event\":\"trace.file\",\"id\":null,\"checksum\":\"" + sha + "\"}", "a trace.file line without an id"],
+            ["{\"event\":\"trace.finding\",\"verdict\":\"Refused\",\"file\":\"002_b.sql\",\"line\":1.5,\"ruleId\":\"ban-drop-column\"}",
+                "the line of a refused finding in 002_b.sql is not a whole number"],
+            ["{\"event\":\"trace.file\",\"id\":\"002_b.sql\",\"checksum\":\"abc\"}", "the checksum of 002_b.sql is not a SHA-256"],
+            ["{\"event\":\"trace.file\",\"id\":\"002_b.sql\",\"checksum\":null}", "the checksum of 002_b.sql is not a SHA-256"],
+            ["{\"event\":\"trace.file\",\"id\":\"002_b.sql\",", "the line is not JSON"],
+        ];
+        using var reports = new MigrationFolder();
+        var report = reports.FilePath("trace.jsonl");
+        foreach (var (bad, message) in cases.Select(c => (c[0], c[1])))
+        {
+            // A good first line, so the line named is the bad one.
+            File.WriteAllText(report, "{\"event\":\"trace.file\",\"id\":\"002_b.sql\",\"checksum\":\"" + sha + "\",\"statements\":1}\n" + bad + "\n");
+
+            var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--require-trace", report);
+
+            Assert.True(run.ExitCode == ReasonCodes.TraceReportInvalid.ExitCode, $"{bad}\n{run.Output}");
+            Assert.Contains($"error TRACE_REPORT_INVALID: --require-trace {report}:2: {message}", run.Stderr);
+            Assert.Contains("deploy with the unedited file", run.Stderr);
+        }
+        Assert.Single(await db.JournalAsync());
     }
 }

@@ -23,7 +23,10 @@ public class GateRuleCatalogueTests
             Assert.Equal(PascalCase(rule.Id), rule.GetType().Name);
             Assert.Equal("SchemaMigrate.Engine.Safety.Rules", rule.GetType().Namespace);
             Assert.True(rule.GetType().IsSealed, rule.Id);
-            Assert.False(string.IsNullOrWhiteSpace(rule.Title + rule.Locks + rule.Effect + rule.Recipe));
+            Assert.False(string.IsNullOrWhiteSpace(rule.Title), $"{rule.Id}: no Title");
+            Assert.False(string.IsNullOrWhiteSpace(rule.Locks), $"{rule.Id}: no Locks");
+            Assert.False(string.IsNullOrWhiteSpace(rule.Effect), $"{rule.Id}: no Effect");
+            Assert.False(string.IsNullOrWhiteSpace(rule.Recipe), $"{rule.Id}: no Recipe");
         }
         var files = Directory.GetFiles(RulesFolder, "*.cs").Select(Path.GetFileNameWithoutExtension).Order().ToArray();
         Assert.Equal(GateRules.All.Select(r => PascalCase(r.Id)).Order().ToArray(), files);

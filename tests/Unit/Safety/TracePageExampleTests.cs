@@ -49,8 +49,14 @@ public class TracePageExampleTests
     [MemberData(nameof(TraceRules))]
     public async Task The_safe_example_passes_a_run_that_allows_its_phase(string id)
     {
-        var sql = GateHarness.Page(id).Block("Safe example");
-        if (sql is null) return; // the page says "None" (checked by the catalogue test)
+        var page = GateHarness.Page(id);
+        var sql = page.Block("Safe example");
+        if (sql is null)
+        {
+            // No fenced block: then the page must say there is no safe example, and that is what this row checks.
+            Assert.True(page.Sections["Safe example"].TrimStart().StartsWith("None", StringComparison.Ordinal), $"{id}: the safe example is neither a fenced block nor 'None'");
+            return;
+        }
         var findings = await TraceAsync(sql, AllowedPhases.Contract | AllowedPhases.Backfill);
         Assert.True(findings.All(f => f.Verdict is not (Verdict.Refused or Verdict.Warning)), string.Join("\n", findings));
     }

@@ -1,4 +1,5 @@
 using SchemaMigrate.Engine.Configuration;
+using SchemaMigrate.Engine.Diagnostics;
 using SchemaMigrate.Engine.Migrations;
 using SchemaMigrate.Engine.Safety;
 using SchemaMigrate.Engine.Safety.Trace;
@@ -92,6 +93,36 @@ public class TraceTests
         // The contract file and the rename are allowed by --allow contract; the query still refuses the run.
         Assert.Contains(trace.Findings, f => f.RuleId == "renaming-column" && f.Verdict == Verdict.Allowed);
         Assert.Contains(trace.Findings, f => f.RuleId == "schema-breaking-change" && f.Verdict == Verdict.Allowed);
+    }
+
+    [Fact]
+    public async Task A_secret_in_an_app_query_or_in_postgresqls_error_about_it_is_masked_in_the_finding()
+    {
+        var secret = "s3cr3t_" + Guid.NewGuid().ToString("N")[..12];
+        Redactor.Register(secret);
+        using var queries = new MigrationFolder().Add("rollback.sql", $"SELECT name FROM users WHERE name <> 'password=hunter2leak'\nSELECT {secret} FROM users\n");
+        var result = await TraceAsync(Users, [("002_rename.sql", "-- schemamigrate:contract\nALTER TABLE users RENAME COLUMN name TO full_name;")],
+            new TraceRequest(AppQueries: queries.FilePath("rollback.sql")), AllowedPhases.Contract);
+
+        var findings = result.Trace!.Findings.Where(f => f.RuleId == "app-query-broken").ToList();
+        Assert.Equal(2, findings.Count);
+        // Query 1 breaks with the rename (its summary is quoted); query 2 never prepared (PostgreSQL's error names the column).
+        var messages = string.Join("\n", findings.Select(f => f.Message));
+        Assert.True(findings.Any(f => f.Message.StartsWith("rollback image query 1 (SELECT name FROM users WHERE name <> 'password=*** no longer prepares", StringComparison.Ordinal)), messages);
+        Assert.True(findings.Any(f => f.Message.Contains("column \"***\" does not exist")), messages);
+        Assert.All(findings, f => Assert.DoesNotContain("hunter2leak", f.Message));
+        Assert.All(findings, f => Assert.DoesNotContain(secret, f.Message));
+    }
+
+    [Fact]
+    public void An_empty_path_for_the_queries_or_the_trace_report_is_the_options_reason_code_not_an_unexpected_error()
+    {
+        // The runner refuses "" for these options; the engine still answers for other callers (File.ReadAllText("") throws ArgumentException).
+        var queries = Assert.Throws<MigrationException>(() => AppQueries.Load("", "--app-queries"));
+        Assert.Equal(ReasonCodes.InvalidArgument.Code, queries.Failure.ReasonCode);
+        Assert.StartsWith("--app-queries : cannot read it", queries.Message);
+        var report = Assert.Throws<MigrationException>(() => DeployGate.RequireTrace("", [GateHarness.File("001_x.sql", "SELECT 1;")]));
+        Assert.Equal(ReasonCodes.TraceReportInvalid.Code, report.Failure.ReasonCode);
     }
 
     [Fact]

@@ -7,16 +7,10 @@ public sealed class RequireLockTimeout() : StatementRule("require-lock-timeout",
     "A DDL statement waiting for a lock held by a long query makes every later query on the table wait too: a brief ALTER becomes an outage.",
     "Nothing to do with SchemaMigrate's defaults: the runner sets lock_timeout (default 5s) for every migration statement and retries with backoff (--lock-retries). With --lock-timeout 0, SET lock_timeout at the top of the file.")
 {
-    public override void Check(StatementContext context)
-    {
-        var facts = context.Facts;
-        if (!context.LocksExistingTable || facts.LockTimeoutSetInFile || facts.LockTimeoutReportedInFile) return;
-        facts.LockTimeoutReportedInFile = true;
-        if (context.Shape.Concurrently || (context.Tokens.Has("CONCURRENTLY") && context.Shape.Verb != "REFRESH"))
-            context.Report(this, "a CONCURRENTLY form takes only SHARE UPDATE EXCLUSIVE, which lets reads and writes through; the runner runs it without lock_timeout on purpose, as a timeout would only fail it half-way", StatementClass.Expand);
-        else if (context.Options.LockTimeout > TimeSpan.Zero)
-            context.Report(this, $"satisfied by the runner: it sets lock_timeout={Configuration.Durations.Format(context.Options.LockTimeout)} for every migration statement and retries after a timeout", StatementClass.Expand);
-        else
-            context.Report(this, "no lock_timeout: --lock-timeout is 0 and the file does not SET lock_timeout before this statement");
-    }
+    public override void Check(StatementContext context) =>
+        RequireTimeout(context, "lock_timeout", context.Options.LockTimeout, context.Facts.LockTimeoutSetInFile, ref context.Facts.LockTimeoutReportedInFile,
+            "--lock-timeout is 0", " and retries after a timeout",
+            context.Shape.Concurrently || (context.Tokens.Has("CONCURRENTLY") && context.Shape.Verb != "REFRESH")
+                ? "a CONCURRENTLY form takes only SHARE UPDATE EXCLUSIVE, which lets reads and writes through; the runner runs it without lock_timeout on purpose, as a timeout would only fail it half-way"
+                : null);
 }

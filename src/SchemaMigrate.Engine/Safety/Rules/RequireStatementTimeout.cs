@@ -7,14 +7,7 @@ public sealed class RequireStatementTimeout() : StatementRule("require-statement
     "A statement that runs far longer than expected (a scan, a rewrite) holds its lock for all that time; nothing stops it before the deploy's own timeout.",
     "Pass --statement-timeout (SCHEMAMIGRATE_STATEMENT_TIMEOUT; the runner then sets it for every migration statement), or SET statement_timeout at the top of the file; use the statement-timeout directive for a file that is known to be long.")
 {
-    public override void Check(StatementContext context)
-    {
-        var facts = context.Facts;
-        if (!context.LocksExistingTable || facts.StatementTimeoutSetInFile || facts.StatementTimeoutReportedInFile) return;
-        facts.StatementTimeoutReportedInFile = true;
-        if (context.Options.StatementTimeout > TimeSpan.Zero)
-            context.Report(this, $"satisfied by the runner: it sets statement_timeout={Configuration.Durations.Format(context.Options.StatementTimeout)} for every migration statement", StatementClass.Expand);
-        else
-            context.Report(this, "no statement_timeout: --statement-timeout is not set and the file does not SET statement_timeout before this statement");
-    }
+    public override void Check(StatementContext context) =>
+        RequireTimeout(context, "statement_timeout", context.Options.StatementTimeout, context.Facts.StatementTimeoutSetInFile, ref context.Facts.StatementTimeoutReportedInFile,
+            "--statement-timeout is not set");
 }

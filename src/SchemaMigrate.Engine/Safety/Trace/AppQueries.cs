@@ -24,7 +24,7 @@ internal static class AppQueries
     {
         string text;
         try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new MigrationException(ReasonCodes.InvalidArgument, $"{option} {path}: cannot read it ({e.Message}); give a file of the app's SQL, one statement per line or ';'-separated");
         }

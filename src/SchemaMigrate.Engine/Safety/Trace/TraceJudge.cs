@@ -103,7 +103,8 @@ internal sealed class TraceJudge(TraceInput input, IReadOnlyList<SchemaChange> c
         var waiver = _files[file].Waivers.FirstOrDefault(w => w.RuleId == rule.Id);
         return new Finding
         {
-            Rule = rule, File = file, Line = line, Class = @class, Message = message,
+            // The message quotes the app's query and PostgreSQL's error about it: either may carry a literal secret.
+            Rule = rule, File = file, Line = line, Class = @class, Message = Redactor.Redact(message),
             Verdict = waiver is not null ? Verdict.Waived : @class == StatementClass.Risky ? Verdict.Warning : Verdict.Refused,
             Because = waiver is not null ? $"waived at line {waiver.Line}: {waiver.Reason}" : because,
         };

@@ -108,7 +108,8 @@ public sealed class FakeApi : IAsyncDisposable
                 HealthPath when scenario.Behaviour == FakeApiBehaviour.BrokenHealth =>
                     Answer(ctx, 503, """{"status":"unhealthy","checks":{"database":"connect ECONNREFUSED 10.0.0.4:5432"}}"""),
                 HealthPath => Answer(ctx, 200, """{"status":"ok","version":"4f2c9e1"}"""),
-                LargePath => Answer(ctx, 200, $$"""{"access_token":"{{Token}}","padding":"{{new string('x', 100_000)}}"}"""),
+                // The bare token (no field name the Redactor would know) from character 1012 to 1054: across the 1024-character cut.
+                LargePath => Answer(ctx, 200, $$"""{"padding":"{{new string('x', 990)}}","note":"{{Token}} {{new string('x', 100_000)}}"}"""),
                 ProbePath => ProbeAsync(ctx, scenario, authorization),
                 _ => Answer(ctx, 404, """{"error":"not found"}"""),
             });
