@@ -95,6 +95,35 @@ public sealed class FaultInjectionTests
 
     [Fact]
     [Trait(Reliability.Trait, Reliability.Fault)]
+    public async Task A_connection_cut_at_COMMIT_after_the_lock_session_broke_is_CONNECTION_LOST_read_on_a_new_session()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add("001_first.sql", "CREATE TABLE first_done (id int);")
+            .Add("002_cut.sql", "CREATE TABLE commit_cut_marker (id int);\nINSERT INTO commit_cut_marker VALUES (1);\n");
+        // The lock's session is cut first and the lock watcher sees it break, so Npgsql has closed it by the time the
+        // runner asks the journal what became of the COMMIT: that question goes to a new session.
+        await using var proxy = new CommitCutProxy(new NpgsqlConnectionStringBuilder(db.ConnectionString).Port, "commit_cut_marker", deliverCommit: false, cutOthersFirst: true);
+        var viaProxy = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Port = proxy.Port }.ConnectionString;
+
+        var run = await RunnerProcess.RunAsync(viaProxy, folder.Path, "--json");
+
+        Assert.True(proxy.Cut, run.Output);
+        Assert.True(run.ExitCode == ReasonCodes.ConnectionLost.ExitCode, run.Output);
+        var result = run.Result;
+        Assert.Equal("CONNECTION_LOST", result.GetProperty("reasonCode").GetString());
+        Assert.Equal("002_cut.sql", result.GetProperty("file").GetString());
+        Assert.Contains("the journal shows no row for it: the COMMIT did not take effect, so nothing of it is applied or recorded", result.GetProperty("reason").GetString());
+        Assert.Equal(["001_first.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.False(await db.TableExistsAsync("commit_cut_marker"));
+        Assert.DoesNotContain(db.Password, run.Output);
+
+        var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Equal(["001_first.sql", "002_cut.sql"], (await db.JournalAsync()).Select(j => j.Id));
+    }
+
+    [Fact]
+    [Trait(Reliability.Trait, Reliability.Fault)]
     public async Task The_lock_session_killed_while_a_migration_runs_stops_the_run_before_the_next_file_and_a_rerun_finishes()
     {
         await using var db = await TestDatabase.CreateAsync();
