@@ -237,6 +237,50 @@ public sealed class FaultInjectionTests
         Assert.True(await db.TableExistsAsync("nt_last"));
     }
 
+    [Fact]
+    [Trait(Reliability.Trait, Reliability.Fault)]
+    public async Task A_session_terminated_in_the_COMMIT_of_a_no_transaction_files_own_transaction_leaves_the_outcome_to_the_progress_row()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add(Flag, FlagSql).Add("001_own.sql",
+            """
+            -- schemamigrate:no-transaction
+            -- schemamigrate:allow opaque-statement the test's stand-in for a session terminated during its COMMIT
+            -- schemamigrate:allow backfilling-existing-rows fills the test's own new table
+            CREATE TABLE nt_dies (id int);
+            CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+              IF NOT EXISTS (SELECT FROM go) THEN
+                PERFORM pg_terminate_backend(pg_backend_pid());
+                PERFORM pg_sleep(5);
+              END IF;
+              RETURN NULL;
+            END $f$;
+            CREATE CONSTRAINT TRIGGER die AFTER INSERT ON nt_dies DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die();
+            BEGIN;
+            INSERT INTO nt_dies VALUES (1);
+            COMMIT;
+            """);
+
+        var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(run.ExitCode == ReasonCodes.ConnectionLost.ExitCode, run.Output);
+        var result = run.Result;
+        Assert.Equal("CONNECTION_LOST", result.GetProperty("reasonCode").GetString());
+        var reason = result.GetProperty("reason").GetString()!;
+        Assert.True(reason.Contains("the connection was lost during the COMMIT (line 16) of the file's own transaction (opened at line 14), so whether statements 4-6 took effect is not known"), run.Output);
+        Assert.DoesNotContain("rolled back", reason);
+        Assert.Contains("at statement 4 if that transaction was rolled back, after statement 6 if it committed", result.GetProperty("nextStep").GetString());
+        Assert.Equal([Flag], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM nt_dies"));
+
+        await db.ExecuteAsync("INSERT INTO go VALUES (1)");
+        var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Equal([Flag, "001_own.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM nt_dies"));
+    }
+
     [Theory]
     [InlineData("TERM")]
     [InlineData("KILL")]
