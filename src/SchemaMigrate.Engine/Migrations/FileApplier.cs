@@ -109,11 +109,9 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
                 await RollBackAsync();
                 throw new MigrationException(new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}{RolledBack}", File = file.Id }, e);
             }
-            // Npgsql broke the connection to cancel: the batch's COMMIT may have run. Asked within a short bound, not the cancelled token.
+            // Npgsql broke the connection to cancel: the batch's COMMIT may have run.
             await watcher.StopAsync();
-            using var bound = new CancellationTokenSource(OutcomeBound);
-            var outcome = await CommitOutcomeAsync(file, backend, Redactor.Redact(e.Message), bound.Token);
-            throw new MigrationException(outcome with { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}, and {outcome.Message}" }, e);
+            throw new MigrationException(await CancelledOutcomeAsync(file, backend, e.Message), e);
         }
         catch (NpgsqlException e) when (e is not PostgresException && !ct.IsCancellationRequested)
         {
@@ -123,7 +121,9 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
         }
         catch (NpgsqlException e)
         {
-            throw new MigrationException(SqlFailures.ConnectionLost(file, null, $"connection lost while applying {file.Id}: {e.Message}{RolledBack}"), e);
+            // Cancelled as the connection broke: as above, the COMMIT may have run.
+            await watcher.StopAsync();
+            throw new MigrationException(await CancelledOutcomeAsync(file, backend, e.Message), e);
         }
         finally
         {
@@ -149,6 +149,14 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
 
     /// <summary>How long a cancelled run still looks for what became of a COMMIT it cut off.</summary>
     private static readonly TimeSpan OutcomeBound = TimeSpan.FromSeconds(20);
+
+    /// <summary>A cancelled run whose connection broke: what became of the COMMIT, asked within a short bound, not the cancelled token.</summary>
+    private async Task<Failure> CancelledOutcomeAsync(MigrationFile file, int backend, string lost)
+    {
+        using var bound = new CancellationTokenSource(OutcomeBound);
+        var outcome = await CommitOutcomeAsync(file, backend, lost, bound.Token);
+        return outcome with { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}, and {outcome.Message}" };
+    }
 
     /// <summary>
     /// The connection died while the batch that ends in COMMIT was under way: the journal row, committed or not with
@@ -212,7 +220,8 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
         {
             try
             {
-                await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend($1)", session);
+                // Only a backend of this login: after a server restart the pid may belong to someone else's session.
+                await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND usename = session_user", session);
                 terminate.Parameters.Add(new NpgsqlParameter { Value = backend });
                 await terminate.ExecuteScalarAsync(ct);
             }
