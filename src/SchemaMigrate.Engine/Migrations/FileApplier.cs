@@ -88,6 +88,10 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
                     Message = $"the migration lock is no longer held by this run, so {file.Id} was not committed{RolledBack}; nothing more was applied",
                     File = file.Id,
                 }, e);
+            if ((failed is null || failed == commit) && SqlFailures.ReasonFor(e, ct, ReasonCodes.SqlApplyFailed) == ReasonCodes.ConnectionLost)
+                // The session ended in its COMMIT (e.g. 57P01 while waiting for a synchronous standby): the server may
+                // have committed locally already. Commands before COMMIT that failed skip it, so only this case is open.
+                throw new MigrationException(await CommitOutcomeAsync(file, backend, $"{e.SqlState} {e.MessageText}", ct), e);
             var index = failed is null || failed == commit ? -1 : batch.BatchCommands.IndexOf(failed) - firstStatement;
             if (index >= statements.Count && BookkeepingFailure.From(e, ct, file.Id, failed?.CommandText) is { } recording)
                 throw new MigrationException(recording.Failure with
@@ -100,18 +104,26 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
-            await RollBackAsync();
-            throw new MigrationException(new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}{RolledBack}", File = file.Id }, e);
+            if (conn.FullState == System.Data.ConnectionState.Open)
+            {
+                await RollBackAsync();
+                throw new MigrationException(new Failure { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}{RolledBack}", File = file.Id }, e);
+            }
+            // Npgsql broke the connection to cancel: the batch's COMMIT may have run.
+            await watcher.StopAsync();
+            throw new MigrationException(await CancelledOutcomeAsync(file, backend, e.Message), e);
         }
         catch (NpgsqlException e) when (e is not PostgresException && !ct.IsCancellationRequested)
         {
             // The batch ends with COMMIT: the server may have committed before the connection went.
             await watcher.StopAsync();
-            throw new MigrationException(await CommitOutcomeAsync(file, backend, e, ct), e);
+            throw new MigrationException(await CommitOutcomeAsync(file, backend, e.Message, ct), e);
         }
         catch (NpgsqlException e)
         {
-            throw new MigrationException(SqlFailures.ConnectionLost(file, null, $"connection lost while applying {file.Id}: {e.Message}{RolledBack}"), e);
+            // Cancelled as the connection broke: as above, the COMMIT may have run.
+            await watcher.StopAsync();
+            throw new MigrationException(await CancelledOutcomeAsync(file, backend, e.Message), e);
         }
         finally
         {
@@ -135,23 +147,35 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
 
     private const string RolledBack = "; its transaction was rolled back, so nothing of it is applied or recorded";
 
+    /// <summary>How long a cancelled run still looks for what became of a COMMIT it cut off.</summary>
+    private static readonly TimeSpan OutcomeBound = TimeSpan.FromSeconds(20);
+
+    /// <summary>A cancelled run whose connection broke: what became of the COMMIT, asked within a short bound, not the cancelled token.</summary>
+    private async Task<Failure> CancelledOutcomeAsync(MigrationFile file, int backend, string lost)
+    {
+        using var bound = new CancellationTokenSource(OutcomeBound);
+        var outcome = await CommitOutcomeAsync(file, backend, lost, bound.Token);
+        return outcome with { Reason = ReasonCodes.Cancelled, Message = $"cancelled while applying {file.Id}, and {outcome.Message}" };
+    }
+
     /// <summary>
     /// The connection died while the batch that ends in COMMIT was under way: the journal row, committed or not with
-    /// the file, says which. Read on the lock session once the old backend has gone, so a COMMIT it was still
-    /// finishing is visible; when the lock session went too (the server restarted), on a new session.
+    /// the file, says which. Read on the lock session once the old backend has gone (ended if it does not leave), so
+    /// a COMMIT it was still finishing is visible; when the lock session went too (the server restarted, or Npgsql
+    /// closed it after it broke), on a new session. A backend that cannot be ended leaves the outcome unknown.
     /// </summary>
-    private async Task<Failure> CommitOutcomeAsync(MigrationFile file, int backend, NpgsqlException lost, CancellationToken ct)
+    private async Task<Failure> CommitOutcomeAsync(MigrationFile file, int backend, string lost, CancellationToken ct)
     {
-        var what = $"the connection was lost during COMMIT of {file.Id} or the statements sent with it in one batch ({Redactor.Redact(lost.Message)})";
-        bool? committed;
-        string? unreadable = null;
+        var what = $"the connection was lost during COMMIT of {file.Id} or the statements sent with it in one batch ({Redactor.Redact(lost)})";
+        bool? committed = null;
+        string? unreadable;
         try
         {
-            committed = await RecordedAsync(runLock.Control, file, backend, ct);
+            (committed, unreadable) = await OnControlAsync(file, backend, ct);
         }
-        catch (NpgsqlException check)
+        catch (OperationCanceledException)
         {
-            (committed, unreadable) = await RecordedOnNewSessionAsync(file, backend, check, ct);
+            unreadable = "no answer within the time allowed";
         }
         if (committed is { } yes)
             return SqlFailures.ConnectionLost(file, null, yes
@@ -160,40 +184,80 @@ internal sealed class FileApplier(MigrationSettings settings, DatabaseTarget dat
             {
                 NextStep = "Rerun: it goes on from what the journal records.",
             };
-        return SqlFailures.ConnectionLost(file, null, $"{what}; whether it committed is not known: the journal could not be read ({unreadable})") with
+        return SqlFailures.ConnectionLost(file, null, $"{what}; whether it committed is not known: {unreadable}") with
         {
             NextStep = $"Run status once the server answers: {file.Id} is applied if the journal lists it; then rerun.",
         };
     }
 
-    private async Task<bool> RecordedAsync(NpgsqlConnection session, MigrationFile file, int backend, CancellationToken ct)
+    private async Task<(bool?, string?)> OnControlAsync(MigrationFile file, int backend, CancellationToken ct)
     {
-        await using var gone = new NpgsqlCommand("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1)", session);
-        gone.Parameters.Add(new NpgsqlParameter { Value = backend });
-        for (var wait = Stopwatch.StartNew(); (bool)(await gone.ExecuteScalarAsync(ct))! && wait.Elapsed < TimeSpan.FromSeconds(10);)
-            await Task.Delay(50, ct);
-        await using var recorded = new NpgsqlCommand($"SELECT count(*) FROM {journal.Name} WHERE id = $1", session);
-        recorded.Parameters.Add(new NpgsqlParameter { Value = file.Id });
-        return (long)(await recorded.ExecuteScalarAsync(ct))! > 0;
+        var control = runLock.Control;
+        if (control.FullState != System.Data.ConnectionState.Open)
+            return await RecordedOnNewSessionAsync(file, backend, "the session holding the migration lock is gone", ct);
+        try
+        {
+            return await RecordedAsync(control, file, backend, ct);
+        }
+        catch (NpgsqlException check)
+        {
+            return await RecordedOnNewSessionAsync(file, backend, check.Message, ct);
+        }
+        catch (InvalidOperationException check) when (control.FullState != System.Data.ConnectionState.Open)
+        {
+            // Npgsql closed the lock session it saw break (the lock watcher used it, or the server went away).
+            return await RecordedOnNewSessionAsync(file, backend, check.Message, ct);
+        }
+    }
+
+    /// <summary>
+    /// Whether the journal has the file's row, once the old backend is gone: a backend still there after a while is
+    /// ended, since it may yet COMMIT. Null, with why, when it does not go even so.
+    /// </summary>
+    private async Task<(bool?, string?)> RecordedAsync(NpgsqlConnection session, MigrationFile file, int backend, CancellationToken ct)
+    {
+        if (!await GoneAsync(session, backend, TimeSpan.FromSeconds(10), ct))
+        {
+            try
+            {
+                // Only a backend of this login: after a server restart the pid may belong to someone else's session.
+                await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND usename = session_user", session);
+                terminate.Parameters.Add(new NpgsqlParameter { Value = backend });
+                await terminate.ExecuteScalarAsync(ct);
+            }
+            catch (PostgresException e)
+            {
+                return (null, Redactor.Redact($"its backend, pid {backend}, was still there after 10 s and could not be ended ({e.SqlState} {e.MessageText}), so it may still COMMIT"));
+            }
+            if (!await GoneAsync(session, backend, TimeSpan.FromSeconds(5), ct))
+                return (null, $"its backend, pid {backend}, was still there after 10 s and did not end when terminated, so it may still COMMIT");
+        }
+        return (await Journal.ContainsAsync(session, journal, file.Id, ct), null);
+    }
+
+    private static async Task<bool> GoneAsync(NpgsqlConnection session, int backend, TimeSpan wait, CancellationToken ct)
+    {
+        for (var clock = Stopwatch.StartNew(); await ProgressTable.BackendAliveAsync(session, backend, ct); await Task.Delay(50, ct))
+            if (clock.Elapsed >= wait) return false;
+        return true;
     }
 
     /// <summary>The journal read on a new session, retried for a while as a restarting server comes back.</summary>
-    private async Task<(bool?, string?)> RecordedOnNewSessionAsync(MigrationFile file, int backend, Exception first, CancellationToken ct)
+    private async Task<(bool?, string?)> RecordedOnNewSessionAsync(MigrationFile file, int backend, string first, CancellationToken ct)
     {
-        var why = Redactor.Redact(first.Message);
+        var why = "the journal could not be read (" + Redactor.Redact(first) + ")";
         for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(250, ct))
         {
             try
             {
                 await using var session = await database.OpenAsync(ct);
-                return (await RecordedAsync(session, file, backend, ct), null);
+                return await RecordedAsync(session, file, backend, ct);
             }
             catch (Exception e) when (e is NpgsqlException or MigrationException)
             {
-                why = Redactor.Redact(e.Message);
+                why = "the journal could not be read (" + Redactor.Redact(e.Message) + ")";
             }
         }
         return (null, why);
     }
-
 }

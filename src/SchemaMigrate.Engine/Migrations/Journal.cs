@@ -50,6 +50,14 @@ internal static class Journal
         return rows;
     }
 
+    /// <summary>Whether the journal has a row for <paramref name="id"/>.</summary>
+    public static async Task<bool> ContainsAsync(NpgsqlConnection conn, JournalLocation journal, string id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {journal.Name} WHERE id = $1", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (long)(await cmd.ExecuteScalarAsync(ct))! > 0;
+    }
+
     public static NpgsqlBatchCommand Insert(JournalLocation journal, MigrationFile file) => new(
         $"INSERT INTO {journal.Name} (id, checksum, applied_at) VALUES ($1, $2, pg_catalog.now())")
     {

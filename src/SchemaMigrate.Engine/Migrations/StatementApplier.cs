@@ -37,30 +37,47 @@ internal sealed class StatementApplier(MigrationSettings settings, MigrationLock
                 var (failure, at) = await RunUnitAsync(file, unit, hashes, reopen: unit.Opener is not null && !inChain, ct);
                 if (failure is null) break;
                 inChain = false;
-                var leftovers = await ProgressTable.LeftoversAsync(runLock.Control, _progress, file.Id);
-                if (failure.Reason == ReasonCodes.LockTimeout && attempt < settings.LockRetries && leftovers.Count == 0
+                // The lock's session may have gone with the failure (the server restarted): then the failure stands
+                // as it is, unretried, and the next run finds the leftovers and the progress row as they are.
+                var leftovers = await OnControlAsync(() => ProgressTable.LeftoversAsync(runLock.Control, _progress, file.Id));
+                if (failure.Reason == ReasonCodes.LockTimeout && attempt < settings.LockRetries && leftovers is { Count: 0 }
                     && (unit.InTransaction || StatementRules.RetryableAfterLockTimeout(statements[at])))
                 {
                     await ApplyTiming.BackOffAsync(settings, listener, file.Id, attempt, $"statement {at + 1}: {failure.Message}", ct);
                     continue;
                 }
-                await ProgressTable.FailStatementAsync(runLock.Control, _progress, file.Id, failure.Message);
-                throw StoppedPartway(file, unit, at, failure, leftovers);
+                if (leftovers is not null)
+                    await OnControlAsync<object>(async () => { await ProgressTable.FailStatementAsync(runLock.Control, _progress, file.Id, failure.Message); return file; });
+                throw StoppedPartway(file, unit, at, failure, leftovers ?? []);
             }
             hashes.AddRange(StatementProgress.Hashes(statements.Take(unit.End).Skip(unit.Start)));
             await ProgressTable.EndStatementAsync(runLock.Control, _progress, file.Id, hashes, ct);
             inChain = CommitUnits.Effect(statements[unit.End - 1]) == TransactionEffect.EndsAndChains;
         }
 
+        var lockCheck = runLock.HeldCheck();
+        var delete = ProgressTable.Delete(_progress, file.Id);
         try
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
             await using var batch = new NpgsqlBatch(conn, tx);
             foreach (var reset in SessionReset.Commands()) batch.BatchCommands.Add(reset);
             batch.BatchCommands.Add(Journal.Insert(journal, file));
-            batch.BatchCommands.Add(ProgressTable.Delete(_progress, file.Id));
+            batch.BatchCommands.Add(delete);
+            batch.BatchCommands.Add(lockCheck);
             await batch.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
+        }
+        // Npgsql marks each batch command it saw complete: the lock check failed when everything before it completed.
+        catch (PostgresException e) when (e.BatchCommand == lockCheck || (e.BatchCommand is null && delete.StatementType != StatementType.Unknown && lockCheck.StatementType == StatementType.Unknown))
+        {
+            throw new MigrationException(new Failure
+            {
+                Reason = ReasonCodes.ConnectionLost,
+                Message = $"the migration lock is no longer held by this run, so {file.Id} was not recorded in {journal.Name}; every statement of it ran",
+                File = file.Id,
+                NextStep = $"Rerun: its progress row in {_progress} shows every statement done, so the next run records it without running anything again.",
+            }, e);
         }
         catch (Exception e) when (BookkeepingFailure.From(e, ct, file.Id) is { } recording)
         {
@@ -124,6 +141,25 @@ internal sealed class StatementApplier(MigrationSettings settings, MigrationLock
         finally
         {
             await watcher.DisposeAsync();
+        }
+    }
+
+    /// <summary>A bookkeeping read or write on the lock's session after a failure; null when that session is gone too.</summary>
+    private async Task<T?> OnControlAsync<T>(Func<Task<T>> run) where T : class
+    {
+        if (runLock.Control.FullState != System.Data.ConnectionState.Open) return null;
+        try
+        {
+            return await run();
+        }
+        catch (NpgsqlException e) when (e is not PostgresException || runLock.Control.FullState != System.Data.ConnectionState.Open)
+        {
+            return null;
+        }
+        catch (InvalidOperationException) when (runLock.Control.FullState != System.Data.ConnectionState.Open)
+        {
+            // Npgsql closes a connection it saw break.
+            return null;
         }
     }
 
@@ -234,7 +270,11 @@ internal sealed class StatementApplier(MigrationSettings settings, MigrationLock
         var ran = StatementProgress.Ran(resume, statements.Count) + (resume == 0 ? "" : resume == 1 ? " and stays applied" : " and stay applied");
         var left = leftovers.Count > 0 ? $" and left INVALID index {string.Join(", ", leftovers)}" : "";
         var opened = statements[unit.Opener ?? unit.Start].Line;
-        var what = unit.InTransaction
+        // A connection lost in the COMMIT itself may have come after the server committed (and the progress row with it).
+        var commitUnknown = failure.Reason == ReasonCodes.ConnectionLost && unit.InTransaction && index == unit.End - 1 && CommitsAtEnd(file, unit);
+        var what = commitUnknown
+            ? $"the connection was lost during the COMMIT (line {statements[index].Line}) of the file's own transaction (opened at line {opened}), so whether statements {resume + 1}-{index + 1} took effect is not known: the progress row, committed with them or not at all, decides where a rerun resumes"
+            : unit.InTransaction
             ? $"statement {index + 1} (line {statements[index].Line}) failed in the file's own transaction (opened at line {opened}), which was rolled back with statements {resume + 1}-{index + 1}"
             : $"statement {index + 1} (line {statements[index].Line}) did not complete{left}";
         var fix = failure.Reason == ReasonCodes.SqlApplyFailed
@@ -244,7 +284,9 @@ internal sealed class StatementApplier(MigrationSettings settings, MigrationLock
         {
             Message = $"{failure.Message}. {file.Id} runs without a transaction: {ran}; {what}",
             NextStep = (leftovers.Count > 0 ? DropAdvice(leftovers) + " " : "")
-                       + $"{fix}: the runner resumes {file.Id} at statement {resume + 1}. `status` shows it as Incomplete meanwhile."
+                       + (commitUnknown
+                           ? $"{fix}: the runner resumes {file.Id} at statement {resume + 1} if that transaction was rolled back, after statement {index + 1} if it committed. `status` shows it as Incomplete meanwhile."
+                           : $"{fix}: the runner resumes {file.Id} at statement {resume + 1}. `status` shows it as Incomplete meanwhile.")
                        + (failure.NextStep is { } specific && failure.Reason == ReasonCodes.SqlApplyFailed ? " " + specific : ""),
         });
     }

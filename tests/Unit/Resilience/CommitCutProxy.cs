@@ -7,22 +7,27 @@ namespace SchemaMigrate.Tests.Resilience;
 /// <summary>
 /// A TCP proxy in front of PostgreSQL that cuts one connection at its COMMIT: the first connection that sends
 /// <see cref="Marker"/> has its next COMMIT either dropped before the server sees it, or delivered and the server's
-/// answer dropped (the server committed; the client never hears so). Every other connection passes untouched.
+/// answer dropped (the server committed; the client never hears so). Every other connection passes untouched, unless
+/// <c>cutOthersFirst</c>: then every other connection open at that moment (the lock's session) is cut first, a second
+/// before the COMMIT, so the client has seen it break by the time it asks what became of the COMMIT.
 /// </summary>
 public sealed class CommitCutProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _upstreamPort;
     private readonly bool _deliverCommit;
+    private readonly bool _cutOthersFirst;
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<CancellationTokenSource, bool> _open = new();
     private int _armed;
 
     /// <param name="deliverCommit">True: the server gets the COMMIT and its answer is lost; false: the COMMIT is lost.</param>
-    public CommitCutProxy(int upstreamPort, string marker, bool deliverCommit)
+    public CommitCutProxy(int upstreamPort, string marker, bool deliverCommit, bool cutOthersFirst = false)
     {
         _upstreamPort = upstreamPort;
         Marker = marker;
         _deliverCommit = deliverCommit;
+        _cutOthersFirst = cutOthersFirst;
         _listener.Start();
         _ = AcceptAsync();
     }
@@ -51,10 +56,12 @@ public sealed class CommitCutProxy : IAsyncDisposable
         {
             await server.ConnectAsync(IPAddress.Loopback, _upstreamPort, _stop.Token);
             using var cut = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            _open[cut] = true;
             var silenced = new System.Runtime.CompilerServices.StrongBox<bool>();
             var up = PumpUpAsync(client.GetStream(), server.GetStream(), cut, silenced);
             var down = PumpDownAsync(server.GetStream(), client.GetStream(), silenced, cut.Token);
             await Task.WhenAny(up, down);
+            _open.TryRemove(cut, out bool gone);
             await cut.CancelAsync();
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
@@ -80,6 +87,11 @@ public sealed class CommitCutProxy : IAsyncDisposable
             {
                 Cut = true;
                 silenced.Value = true;
+                if (_cutOthersFirst)
+                {
+                    foreach (var other in _open.Keys.Where(c => c != cut)) await other.CancelAsync();
+                    await Task.Delay(TimeSpan.FromSeconds(1)); // the lock watcher's next look finds its session broken
+                }
                 if (_deliverCommit)
                 {
                     await to.WriteAsync(buffer.AsMemory(0, n), cut.Token);

@@ -95,6 +95,77 @@ public sealed class FaultInjectionTests
 
     [Fact]
     [Trait(Reliability.Trait, Reliability.Fault)]
+    public async Task A_session_terminated_in_its_COMMIT_is_not_reported_rolled_back_but_read_from_the_journal()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        // A deferred trigger ends its own backend while COMMIT runs it: 57P01 arrives as COMMIT's own error, as it
+        // does when a session waiting at COMMIT for a synchronous standby is terminated after committing locally.
+        using var folder = new MigrationFolder().Add(Flag, FlagSql).Add("001_dies.sql",
+            """
+            -- schemamigrate:allow opaque-statement the test's stand-in for a session terminated during its COMMIT
+            CREATE TABLE dies (id int);
+            CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+              IF NOT EXISTS (SELECT FROM go) THEN
+                PERFORM pg_terminate_backend(pg_backend_pid());
+                PERFORM pg_sleep(5);
+              END IF;
+              RETURN NULL;
+            END $f$;
+            CREATE CONSTRAINT TRIGGER die AFTER INSERT ON dies DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die();
+            INSERT INTO dies VALUES (1);
+            """);
+
+        var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(run.ExitCode == ReasonCodes.ConnectionLost.ExitCode, run.Output);
+        var result = run.Result;
+        Assert.Equal("CONNECTION_LOST", result.GetProperty("reasonCode").GetString());
+        Assert.Equal("001_dies.sql", result.GetProperty("file").GetString());
+        var reason = result.GetProperty("reason").GetString()!;
+        Assert.True(reason.StartsWith("the connection was lost during COMMIT of 001_dies.sql") && reason.Contains("57P01"), run.Output);
+        Assert.Contains("the journal shows no row for it: the COMMIT did not take effect, so nothing of it is applied or recorded", reason);
+        Assert.Equal([Flag], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.False(await db.TableExistsAsync("dies"));
+
+        await db.ExecuteAsync("INSERT INTO go VALUES (1)");
+        var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Equal([Flag, "001_dies.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM dies"));
+    }
+
+    [Fact]
+    [Trait(Reliability.Trait, Reliability.Fault)]
+    public async Task A_connection_cut_at_COMMIT_after_the_lock_session_broke_is_CONNECTION_LOST_read_on_a_new_session()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add("001_first.sql", "CREATE TABLE first_done (id int);")
+            .Add("002_cut.sql", "CREATE TABLE commit_cut_marker (id int);\nINSERT INTO commit_cut_marker VALUES (1);\n");
+        // The lock's session is cut first and the lock watcher sees it break, so Npgsql has closed it by the time the
+        // runner asks the journal what became of the COMMIT: that question goes to a new session.
+        await using var proxy = new CommitCutProxy(new NpgsqlConnectionStringBuilder(db.ConnectionString).Port, "commit_cut_marker", deliverCommit: false, cutOthersFirst: true);
+        var viaProxy = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Port = proxy.Port }.ConnectionString;
+
+        var run = await RunnerProcess.RunAsync(viaProxy, folder.Path, "--json");
+
+        Assert.True(proxy.Cut, run.Output);
+        Assert.True(run.ExitCode == ReasonCodes.ConnectionLost.ExitCode, run.Output);
+        var result = run.Result;
+        Assert.Equal("CONNECTION_LOST", result.GetProperty("reasonCode").GetString());
+        Assert.Equal("002_cut.sql", result.GetProperty("file").GetString());
+        Assert.Contains("the journal shows no row for it: the COMMIT did not take effect, so nothing of it is applied or recorded", result.GetProperty("reason").GetString());
+        Assert.Equal(["001_first.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.False(await db.TableExistsAsync("commit_cut_marker"));
+        Assert.DoesNotContain(db.Password, run.Output);
+
+        var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Equal(["001_first.sql", "002_cut.sql"], (await db.JournalAsync()).Select(j => j.Id));
+    }
+
+    [Fact]
+    [Trait(Reliability.Trait, Reliability.Fault)]
     public async Task The_lock_session_killed_while_a_migration_runs_stops_the_run_before_the_next_file_and_a_rerun_finishes()
     {
         await using var db = await TestDatabase.CreateAsync();
@@ -121,6 +192,93 @@ public sealed class FaultInjectionTests
         var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
         Assert.True(rerun.ExitCode == 0, rerun.Output);
         Assert.Equal([Flag, "001_slow.sql", "002_next.sql"], (await db.JournalAsync()).Select(j => j.Id));
+    }
+
+    [Fact]
+    [Trait(Reliability.Trait, Reliability.Fault)]
+    public async Task The_lock_session_gone_when_a_no_transaction_statement_fails_reports_that_statement_and_a_rerun_resumes_at_it()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        // The failing statement first ends the session holding the lock and waits until the lock watcher has seen it
+        // break (Npgsql then closes it): the bookkeeping after the failure finds no lock session.
+        using var folder = new MigrationFolder().Add(Flag, FlagSql).Add("001_tables.sql",
+            """
+            -- schemamigrate:no-transaction
+            -- schemamigrate:allow opaque-statement the test's stand-in for a DBA ending the lock's session as a statement fails
+            CREATE TABLE nt_first (id int);
+            DO $d$ BEGIN
+              IF NOT EXISTS (SELECT FROM go) THEN
+                PERFORM pg_terminate_backend(pid, 10000) FROM pg_locks
+                WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database());
+                PERFORM pg_sleep(1);
+                RAISE EXCEPTION 'failed after the lock session went';
+              END IF;
+            END $d$;
+            CREATE TABLE nt_last (id int);
+            """);
+
+        var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(run.ExitCode == ReasonCodes.SqlApplyFailed.ExitCode, run.Output);
+        var result = run.Result;
+        Assert.Equal("SQL_APPLY_FAILED", result.GetProperty("reasonCode").GetString());
+        Assert.Equal("001_tables.sql", result.GetProperty("file").GetString());
+        Assert.Equal(4, result.GetProperty("line").GetInt32());
+        Assert.Contains("failed after the lock session went", result.GetProperty("reason").GetString());
+        Assert.True(await db.TableExistsAsync("nt_first"));
+        Assert.False(await db.TableExistsAsync("nt_last"));
+        Assert.Equal([Flag], (await db.JournalAsync()).Select(j => j.Id));
+
+        await db.ExecuteAsync("INSERT INTO go VALUES (1)");
+        var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Contains("resum", rerun.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal([Flag, "001_tables.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.True(await db.TableExistsAsync("nt_last"));
+    }
+
+    [Fact]
+    [Trait(Reliability.Trait, Reliability.Fault)]
+    public async Task A_session_terminated_in_the_COMMIT_of_a_no_transaction_files_own_transaction_leaves_the_outcome_to_the_progress_row()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add(Flag, FlagSql).Add("001_own.sql",
+            """
+            -- schemamigrate:no-transaction
+            -- schemamigrate:allow opaque-statement the test's stand-in for a session terminated during its COMMIT
+            -- schemamigrate:allow backfilling-existing-rows fills the test's own new table
+            CREATE TABLE nt_dies (id int);
+            CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+              IF NOT EXISTS (SELECT FROM go) THEN
+                PERFORM pg_terminate_backend(pg_backend_pid());
+                PERFORM pg_sleep(5);
+              END IF;
+              RETURN NULL;
+            END $f$;
+            CREATE CONSTRAINT TRIGGER die AFTER INSERT ON nt_dies DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die();
+            BEGIN;
+            INSERT INTO nt_dies VALUES (1);
+            COMMIT;
+            """);
+
+        var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(run.ExitCode == ReasonCodes.ConnectionLost.ExitCode, run.Output);
+        var result = run.Result;
+        Assert.Equal("CONNECTION_LOST", result.GetProperty("reasonCode").GetString());
+        var reason = result.GetProperty("reason").GetString()!;
+        Assert.True(reason.Contains("the connection was lost during the COMMIT (line 16) of the file's own transaction (opened at line 14), so whether statements 4-6 took effect is not known"), run.Output);
+        Assert.DoesNotContain("rolled back", reason);
+        Assert.Contains("at statement 4 if that transaction was rolled back, after statement 6 if it committed", result.GetProperty("nextStep").GetString());
+        Assert.Equal([Flag], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM nt_dies"));
+
+        await db.ExecuteAsync("INSERT INTO go VALUES (1)");
+        var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Equal([Flag, "001_own.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM nt_dies"));
     }
 
     [Theory]

@@ -93,4 +93,44 @@ public class PipelinedApplyTests
         Assert.False(await db.TableExistsAsync("after_lost_lock"));
         Assert.Empty(await db.JournalAsync());
     }
+
+    [Fact]
+    public async Task A_run_that_loses_the_migration_lock_before_a_no_transaction_files_journal_row_refuses_to_record_it()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        using var folder = new MigrationFolder().Add("001_first.sql", "CREATE TABLE first_done (id int);\n");
+        var first = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path);
+        Assert.True(first.ExitCode == 0, first.Output);
+        // The journal insert itself ends the session that holds the lock (waiting until it is gone), after every
+        // statement of the file ran: the lock is lost between its last statement and its journal row.
+        await db.ExecuteAsync(
+            """
+            CREATE FUNCTION lose_lock() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+              PERFORM pg_terminate_backend(pid, 10000) FROM pg_locks
+              WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database());
+              RETURN NEW;
+            END $f$;
+            CREATE TRIGGER lose_lock BEFORE INSERT ON schema_migrations FOR EACH ROW WHEN (NEW.id = '002_nt.sql') EXECUTE FUNCTION lose_lock();
+            """);
+        folder.Add("002_nt.sql", "-- schemamigrate:no-transaction\nCREATE TABLE nt_a (id int);\nCREATE TABLE nt_b (id int);\n");
+
+        var run = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+
+        Assert.True(run.ExitCode == ReasonCodes.ConnectionLost.ExitCode, run.Output);
+        var result = run.Result;
+        Assert.Equal("CONNECTION_LOST", result.GetProperty("reasonCode").GetString());
+        Assert.Equal("002_nt.sql", result.GetProperty("file").GetString());
+        Assert.StartsWith("the migration lock is no longer held by this run, so 002_nt.sql was not recorded", result.GetProperty("reason").GetString());
+        Assert.Equal(["001_first.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal(2, await db.ScalarAsync<int>("SELECT done FROM schemamigrate_progress WHERE id = '002_nt.sql'"));
+
+        await db.ExecuteAsync("DROP TRIGGER lose_lock ON schema_migrations");
+        // CREATE TABLE nt_a would fail if run again: the rerun only records the file.
+        var rerun = await RunnerProcess.RunAsync(db.ConnectionString, folder.Path, "--json");
+        Assert.True(rerun.ExitCode == 0, rerun.Output);
+        Assert.Equal(["001_first.sql", "002_nt.sql"], (await db.JournalAsync()).Select(j => j.Id));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM schemamigrate_progress"));
+        Assert.True(await db.TableExistsAsync("nt_b"));
+    }
 }
